@@ -1,0 +1,271 @@
+//! SQL of the aggregates.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel_async::RunQueryDsl;
+
+use crate::contacts::list::FilterSql;
+use crate::contacts::model::ContactStatus;
+use crate::db::schema::contacts;
+use crate::db::{BackendKind, Conn};
+use crate::error::AppResult;
+use crate::time::Timestamp;
+use crate::viewer::Viewer;
+use crate::{filtered_contacts, with_conn};
+
+/// Contacts counted by every dimension of their current state; callers roll up.
+pub type StateRow = (
+    ContactStatus,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+pub async fn contact_state_counts(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &FilterSql,
+) -> AppResult<Vec<StateRow>> {
+    Ok(with_conn!(conn, |c| {
+        let grouped = contacts::table
+            .group_by((
+                contacts::status,
+                contacts::company_id,
+                contacts::segmentation_id,
+                contacts::reason_code_id,
+                contacts::owner_id,
+                contacts::current_step_id,
+            ))
+            .select((
+                contacts::status,
+                contacts::company_id,
+                contacts::segmentation_id,
+                contacts::reason_code_id,
+                contacts::owner_id,
+                contacts::current_step_id,
+                count_star(),
+            ))
+            .into_boxed();
+        filtered_contacts!(grouped, viewer, filter)
+            .load::<StateRow>(c)
+            .await
+    })?)
+}
+
+/// Length of the calendar periods of `reasonCodeStats`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Period {
+    Day,
+    Week,
+    Month,
+    Quarter,
+    Year,
+}
+
+/// Which columns a closing-reason query groups by.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReasonGrouping {
+    pub reason_code: bool,
+    pub company: bool,
+    pub segmentation: bool,
+    pub owner: bool,
+    pub outcome: bool,
+    pub period: Option<Period>,
+}
+
+/// The filter of `reasonCodeStats`, validated.
+#[derive(Debug, Clone, Default)]
+pub struct ReasonFilter {
+    pub company_ids: Option<Vec<i64>>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+    /// `WON` and/or `LOST`.
+    pub outcomes: Option<Vec<String>>,
+    pub segmentation_ids: Option<Vec<i64>>,
+    pub owner_ids: Option<Vec<i64>>,
+    pub template_ids: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Clone, QueryableByName)]
+pub struct ReasonRow {
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub reason_code_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub company_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub segmentation_id: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub owner_id: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub outcome: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub period: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub count: i64,
+}
+
+/// The first day (`YYYY-MM-DD`, UTC) of the period holding `column`, per backend.
+fn period_start(kind: BackendKind, period: Period, column: &str) -> String {
+    match (kind, period) {
+        (BackendKind::Postgres, Period::Day) => format!("to_char({column}, 'YYYY-MM-DD')"),
+        (BackendKind::Postgres, Period::Week) => {
+            format!("to_char(date_trunc('week', {column}), 'YYYY-MM-DD')")
+        }
+        (BackendKind::Postgres, Period::Month) => {
+            format!("to_char(date_trunc('month', {column}), 'YYYY-MM-DD')")
+        }
+        (BackendKind::Postgres, Period::Quarter) => {
+            format!("to_char(date_trunc('quarter', {column}), 'YYYY-MM-DD')")
+        }
+        (BackendKind::Postgres, Period::Year) => {
+            format!("to_char(date_trunc('year', {column}), 'YYYY-MM-DD')")
+        }
+        (BackendKind::Sqlite, Period::Day) => format!("date({column})"),
+        // 'weekday 0' moves to the next Sunday (or stays on one); six days back is Monday.
+        (BackendKind::Sqlite, Period::Week) => format!("date({column}, 'weekday 0', '-6 days')"),
+        (BackendKind::Sqlite, Period::Month) => format!("date({column}, 'start of month')"),
+        (BackendKind::Sqlite, Period::Quarter) => format!(
+            "date({column}, 'start of month', printf('-%d months', (cast(strftime('%m', {column}) as integer) - 1) % 3))"
+        ),
+        (BackendKind::Sqlite, Period::Year) => format!("date({column}, 'start of year')"),
+    }
+}
+
+fn id_list(ids: &[i64]) -> String {
+    if ids.is_empty() {
+        "NULL".to_owned()
+    } else {
+        ids.iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Closing transitions (into WON or LOST steps) in `[from, to)`, counted by `grouping`.
+/// Ids are typed integers and outcomes a fixed set, so they are written into the SQL; the
+/// bounds are bound parameters.
+pub async fn closing_reason_counts(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &ReasonFilter,
+    grouping: ReasonGrouping,
+) -> AppResult<Vec<ReasonRow>> {
+    let kind = conn.kind();
+    let null_id = "CAST(NULL AS BIGINT)";
+    let null_text = "CAST(NULL AS TEXT)";
+    let pick = |on: bool, column: &str, null: &str| {
+        if on {
+            column.to_owned()
+        } else {
+            null.to_owned()
+        }
+    };
+    let columns = [
+        pick(grouping.reason_code, "t.reason_code_id", null_id),
+        pick(grouping.company, "c.company_id", null_id),
+        pick(grouping.segmentation, "c.segmentation_id", null_id),
+        pick(grouping.owner, "c.owner_id", null_id),
+        pick(grouping.outcome, "s.outcome", null_text),
+        grouping.period.map_or(null_text.to_owned(), |p| {
+            period_start(kind, p, "t.occurred_at")
+        }),
+    ];
+    let mut conditions = vec!["s.outcome IN ('WON', 'LOST')".to_owned()];
+    if let Some(ids) = viewer.company_ids() {
+        conditions.push(format!(
+            "(c.company_id IS NULL OR c.company_id IN ({}))",
+            id_list(ids)
+        ));
+    }
+    if let Some(ids) = &filter.company_ids {
+        conditions.push(format!("c.company_id IN ({})", id_list(ids)));
+    }
+    if let Some(outcomes) = &filter.outcomes {
+        let quoted: Vec<String> = outcomes
+            .iter()
+            .filter(|o| *o == "WON" || *o == "LOST")
+            .map(|o| format!("'{o}'"))
+            .collect();
+        conditions.push(format!(
+            "s.outcome IN ({})",
+            if quoted.is_empty() {
+                "NULL".to_owned()
+            } else {
+                quoted.join(", ")
+            }
+        ));
+    }
+    if let Some(ids) = &filter.segmentation_ids {
+        conditions.push(format!("c.segmentation_id IN ({})", id_list(ids)));
+    }
+    if let Some(ids) = &filter.owner_ids {
+        conditions.push(format!("c.owner_id IN ({})", id_list(ids)));
+    }
+    if let Some(ids) = &filter.template_ids {
+        conditions.push(format!("g.template_id IN ({})", id_list(ids)));
+    }
+    let (has_from, has_to) = (filter.from.is_some(), filter.to.is_some());
+    conditions.push("(? OR t.occurred_at >= ?)".to_owned());
+    conditions.push("(? OR t.occurred_at < ?)".to_owned());
+    let grouped: Vec<String> = (1..=6)
+        .filter(|i| match i {
+            1 => grouping.reason_code,
+            2 => grouping.company,
+            3 => grouping.segmentation,
+            4 => grouping.owner,
+            5 => grouping.outcome,
+            _ => grouping.period.is_some(),
+        })
+        .map(|i| i.to_string())
+        .collect();
+    let mut sql = format!(
+        "SELECT {} AS reason_code_id, {} AS company_id, {} AS segmentation_id, {} AS owner_id, \
+         {} AS outcome, {} AS period, COUNT(*) AS count \
+         FROM stage_transitions t \
+         JOIN lifecycle_steps s ON s.id = t.to_step_id \
+         JOIN lifecycle_categories g ON g.id = s.category_id \
+         JOIN contacts c ON c.id = t.contact_id \
+         WHERE {}",
+        columns[0],
+        columns[1],
+        columns[2],
+        columns[3],
+        columns[4],
+        columns[5],
+        conditions.join(" AND "),
+    );
+    if !grouped.is_empty() {
+        sql.push_str(&format!(" GROUP BY {}", grouped.join(", ")));
+    }
+    if kind == BackendKind::Postgres {
+        // Bind markers are positional on PostgreSQL.
+        let mut n = 0;
+        sql = sql
+            .split('?')
+            .enumerate()
+            .map(|(i, part)| {
+                if i == 0 {
+                    part.to_owned()
+                } else {
+                    n += 1;
+                    format!("${n}{part}")
+                }
+            })
+            .collect();
+    }
+    let epoch = Timestamp(chrono::DateTime::UNIX_EPOCH.naive_utc());
+    let from = filter.from.unwrap_or(epoch);
+    let to = filter.to.unwrap_or(epoch);
+    Ok(with_conn!(conn, |c| diesel::sql_query(sql.clone())
+        .bind::<diesel::sql_types::Bool, _>(!has_from)
+        .bind::<diesel::sql_types::Timestamp, _>(from)
+        .bind::<diesel::sql_types::Bool, _>(!has_to)
+        .bind::<diesel::sql_types::Timestamp, _>(to)
+        .load::<ReasonRow>(c)
+        .await)?)
+}

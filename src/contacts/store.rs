@@ -1,0 +1,865 @@
+//! SQL of contacts and their details. Reads filter by the viewer's scope through the contact.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::input::{ContactChanges, NewContact};
+use super::model::Contact;
+use crate::db::Conn;
+use crate::db::schema::{accounts, contact_accounts, contacts};
+use crate::error::{AppError, AppResult};
+use crate::settings::model::Account;
+use crate::time::Timestamp;
+use crate::viewer::Viewer;
+use crate::{visible, with_conn};
+
+pub async fn contacts_by_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<Vec<Contact>> {
+    Ok(with_conn!(conn, |c| contacts::table
+        .filter(contacts::id.eq_any(ids))
+        .filter(visible!(contacts::company_id, viewer))
+        .select(Contact::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn find_contact(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<Contact>> {
+    Ok(contacts_by_ids(conn, viewer, &[id]).await?.pop())
+}
+
+pub async fn insert_contact(conn: &mut Conn, new: &NewContact) -> AppResult<Contact> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(contacts::table)
+        .values(new)
+        .returning(Contact::as_returning())
+        .get_result(c)
+        .await)?)
+}
+
+/// Applies `changes` and bumps the version, provided the version is still `expected` (when
+/// given); a stale one is `VERSION_CONFLICT` with the current version.
+pub async fn update_contact(
+    conn: &mut Conn,
+    id: i64,
+    changes: &ContactChanges,
+    expected: Option<i64>,
+) -> AppResult<Contact> {
+    let (check, version) = (expected.is_some(), expected.unwrap_or(0));
+    let now = Timestamp::now();
+    let updated = with_conn!(conn, |c| diesel::update(
+        contacts::table.find(id).filter(
+            contacts::version
+                .eq(version)
+                .or(diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(!check))
+        )
+    )
+    .set((
+        changes,
+        contacts::version.eq(contacts::version + 1),
+        contacts::updated_at.eq(now),
+    ))
+    .returning(Contact::as_returning())
+    .get_result(c)
+    .await
+    .optional())?;
+    if let Some(contact) = updated {
+        return Ok(contact);
+    }
+    let current: Option<i64> = with_conn!(conn, |c| contacts::table
+        .find(id)
+        .select(contacts::version)
+        .first(c)
+        .await
+        .optional())?;
+    Err(match current {
+        Some(current_version) => AppError::VersionConflict { current_version },
+        None => AppError::not_found("Contact", id),
+    })
+}
+
+/// Bumps the version of a contact whose details changed (see [`update_contact`]).
+pub async fn touch_contact(conn: &mut Conn, id: i64, expected: Option<i64>) -> AppResult<Contact> {
+    update_contact(conn, id, &ContactChanges::default(), expected).await
+}
+
+pub async fn delete_contact(conn: &mut Conn, id: i64) -> AppResult<()> {
+    // Details, account links and history go with it (ON DELETE CASCADE).
+    with_conn!(conn, |c| diesel::delete(contacts::table.find(id))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// An account with the contact it is assigned to, for the `accounts` loader.
+#[derive(Debug, Clone)]
+pub struct AssignedAccount {
+    pub contact_id: i64,
+    pub account: Account,
+}
+
+pub async fn accounts_of(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    contact_ids: &[i64],
+) -> AppResult<Vec<AssignedAccount>> {
+    let rows: Vec<(i64, Account)> = with_conn!(conn, |c| contact_accounts::table
+        .inner_join(accounts::table)
+        .filter(contact_accounts::contact_id.eq_any(contact_ids))
+        .filter(visible!(accounts::company_id, viewer))
+        .order((contact_accounts::contact_id, accounts::name, accounts::id))
+        .select((contact_accounts::contact_id, Account::as_select()))
+        .load(c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(contact_id, account)| AssignedAccount {
+            contact_id,
+            account,
+        })
+        .collect())
+}
+
+/// Replaces the contact's accounts with `account_ids`.
+pub async fn set_accounts(conn: &mut Conn, contact_id: i64, account_ids: &[i64]) -> AppResult<()> {
+    let now = Timestamp::now();
+    with_conn!(conn, |c| diesel::delete(
+        contact_accounts::table.filter(contact_accounts::contact_id.eq(contact_id))
+    )
+    .execute(c)
+    .await)?;
+    for account_id in account_ids {
+        with_conn!(conn, |c| diesel::insert_into(contact_accounts::table)
+            .values((
+                contact_accounts::contact_id.eq(contact_id),
+                contact_accounts::account_id.eq(*account_id),
+                contact_accounts::created_at.eq(now),
+                contact_accounts::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}
+
+/// Number of contacts matching nothing but existence, for `serve --demo`.
+pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
+    Ok(with_conn!(conn, |c| contacts::table
+        .select(count_star())
+        .get_result::<i64>(c)
+        .await)?)
+}
+
+/// The queries every detail table shares: load by contacts, find one (through a visible
+/// contact), insert, update, delete; and for details with a primary flag, its upkeep.
+macro_rules! detail_table {
+    ($module:ident, $table:ident, $row:ty, $form:ty, primary: $has_primary:tt) => {
+        pub mod $module {
+            use diesel::prelude::*;
+            use diesel_async::RunQueryDsl;
+
+            use crate::db::Conn;
+            use crate::db::schema::{$table, contacts};
+            use crate::error::AppResult;
+            use crate::time::Timestamp;
+            use crate::viewer::Viewer;
+            use crate::{visible, with_conn};
+
+            /// The details of these contacts, primary first, then oldest first.
+            pub async fn of(
+                conn: &mut Conn,
+                _viewer: &Viewer,
+                contact_ids: &[i64],
+            ) -> AppResult<Vec<$row>> {
+                Ok(with_conn!(conn, |c| $table::table
+                    .filter($table::contact_id.eq_any(contact_ids))
+                    .order(detail_table!(@order $table, $has_primary))
+                    .select(<$row>::as_select())
+                    .load(c)
+                    .await)?)
+            }
+
+            /// The details with these ids whose contact the viewer can see.
+            pub async fn by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[i64]) -> AppResult<Vec<$row>> {
+                Ok(with_conn!(conn, |c| $table::table
+                    .inner_join(contacts::table)
+                    .filter($table::id.eq_any(ids))
+                    .filter(visible!(contacts::company_id, viewer))
+                    .select(<$row>::as_select())
+                    .load(c)
+                    .await)?)
+            }
+
+            pub async fn find(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<$row>> {
+                Ok(by_ids(conn, viewer, &[id]).await?.pop())
+            }
+
+            pub async fn insert(conn: &mut Conn, row: &$form) -> AppResult<$row> {
+                Ok(with_conn!(conn, |c| diesel::insert_into($table::table)
+                    .values(row)
+                    .returning(<$row>::as_returning())
+                    .get_result(c)
+                    .await)?)
+            }
+
+            pub async fn update(conn: &mut Conn, id: i64, row: &$form) -> AppResult<$row> {
+                Ok(with_conn!(conn, |c| diesel::update($table::table.find(id))
+                    .set(row)
+                    .returning(<$row>::as_returning())
+                    .get_result(c)
+                    .await)?)
+            }
+
+            pub async fn delete(conn: &mut Conn, id: i64) -> AppResult<()> {
+                with_conn!(conn, |c| diesel::delete($table::table.find(id)).execute(c).await)?;
+                Ok(())
+            }
+
+            /// Ids of the contact's details of this kind, except `except`.
+            pub async fn other_ids(conn: &mut Conn, contact_id: i64, except: i64) -> AppResult<Vec<i64>> {
+                Ok(with_conn!(conn, |c| $table::table
+                    .filter($table::contact_id.eq(contact_id))
+                    .filter($table::id.ne(except))
+                    .select($table::id)
+                    .load(c)
+                    .await)?)
+            }
+
+            detail_table!(@primary $table, $has_primary);
+
+            #[allow(dead_code)]
+            fn now() -> Timestamp {
+                Timestamp::now()
+            }
+        }
+    };
+    (@order $table:ident, true) => {
+        ($table::contact_id, $table::is_primary.desc(), $table::id)
+    };
+    (@order $table:ident, false) => {
+        ($table::contact_id, $table::id)
+    };
+    (@primary $table:ident, true) => {
+        /// Unmarks the contact's primary of this kind (before another is marked).
+        pub async fn clear_primary(conn: &mut Conn, contact_id: i64) -> AppResult<()> {
+            with_conn!(conn, |c| diesel::update(
+                $table::table
+                    .filter($table::contact_id.eq(contact_id))
+                    .filter($table::is_primary.eq(true))
+            )
+            .set(($table::is_primary.eq(false), $table::updated_at.eq(now())))
+            .execute(c)
+            .await)?;
+            Ok(())
+        }
+
+        pub async fn mark_primary(conn: &mut Conn, id: i64) -> AppResult<()> {
+            with_conn!(conn, |c| diesel::update($table::table.find(id))
+                .set(($table::is_primary.eq(true), $table::updated_at.eq(now())))
+                .execute(c)
+                .await)?;
+            Ok(())
+        }
+    };
+    (@primary $table:ident, false) => {};
+}
+
+detail_table!(emails, contact_emails, crate::contacts::model::ContactEmail, crate::contacts::input::EmailRow, primary: true);
+detail_table!(phones, contact_phones, crate::contacts::model::ContactPhone, crate::contacts::input::PhoneRow, primary: true);
+detail_table!(addresses, contact_addresses, crate::contacts::model::ContactAddress, crate::contacts::input::AddressRow, primary: true);
+detail_table!(bank_accounts, contact_bank_accounts, crate::contacts::model::ContactBankAccount, crate::contacts::input::BankAccountRow, primary: false);
+
+pub use addresses::of as addresses_of;
+pub use bank_accounts::of as bank_accounts_of;
+pub use emails::of as emails_of;
+pub use phones::of as phones_of;
+
+// ---- the contact list -------------------------------------------------------------------------
+
+diesel::define_sql_function! {
+    /// `lower(text)`; on both backends it folds ASCII letters only (PostgreSQL columns use the
+    /// "C" collation), so search behaves the same everywhere.
+    fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+diesel::define_sql_function! {
+    #[sql_name = "lower"]
+    fn lower_nullable(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
+/// The contacts the viewer may see that match `$filter`, as a boxed query of `contacts`.
+/// A macro, not a function: the boxed query is typed by the backend of the arm it runs in.
+#[macro_export]
+macro_rules! filtered_contacts {
+    ($viewer:expr, $filter:expr) => {
+        $crate::filtered_contacts!(contacts::table.into_boxed(), $viewer, $filter)
+    };
+    ($base:expr, $viewer:expr, $filter:expr) => {{
+        use diesel::IntoSql as _;
+        use diesel::sql_types::Bool;
+        use $crate::contacts::store::{lower, lower_nullable};
+        use $crate::db::schema::{
+            contact_accounts, contact_emails, contact_phones, lifecycle_steps,
+        };
+        let f: &$crate::contacts::list::FilterSql = $filter;
+        let mut query = $base.filter($crate::visible!(contacts::company_id, $viewer));
+        if let Some(ids) = &f.company_ids {
+            query = query.filter(
+                contacts::company_id
+                    .eq_any(ids.clone())
+                    .or(contacts::company_id
+                        .is_null()
+                        .and(f.include_tenant_wide.into_sql::<Bool>())),
+            );
+        } else if !f.include_tenant_wide {
+            query = query.filter(contacts::company_id.is_not_null());
+        }
+        if let Some(pattern) = &f.search {
+            let digits = f.search_digits.clone().unwrap_or_default();
+            let has_digits = f.search_digits.is_some();
+            query = query.filter(
+                lower(contacts::name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(lower_nullable(contacts::full_name)
+                        .like(pattern.clone())
+                        .escape('\\'))
+                    .or(diesel::dsl::exists(
+                        contact_emails::table
+                            .filter(contact_emails::contact_id.eq(contacts::id))
+                            .filter(
+                                lower(contact_emails::email)
+                                    .like(pattern.clone())
+                                    .escape('\\'),
+                            ),
+                    ))
+                    .or(diesel::dsl::exists(
+                        contact_phones::table
+                            .filter(contact_phones::contact_id.eq(contacts::id))
+                            .filter(contact_phones::number.like(digits)),
+                    )
+                    .and(has_digits.into_sql::<Bool>())),
+            );
+        }
+        if let Some(status) = &f.status {
+            query = query.filter(contacts::status.eq_any(status.clone()));
+        }
+        if let Some(ids) = &f.segmentation_ids {
+            query = query.filter(contacts::segmentation_id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &f.reason_code_ids {
+            query = query.filter(contacts::reason_code_id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &f.owner_ids {
+            query = query.filter(contacts::owner_id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &f.template_ids {
+            query = query.filter(contacts::lifecycle_template_id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &f.step_ids {
+            query = query.filter(contacts::current_step_id.eq_any(ids.clone()));
+        }
+        if let Some(ids) = &f.category_ids {
+            query = query.filter(
+                contacts::current_step_id.eq_any(
+                    lifecycle_steps::table
+                        .filter(lifecycle_steps::category_id.eq_any(ids.clone()))
+                        .select(lifecycle_steps::id.nullable()),
+                ),
+            );
+        }
+        if let Some(ids) = &f.account_ids {
+            query = query.filter(diesel::dsl::exists(
+                contact_accounts::table
+                    .filter(contact_accounts::contact_id.eq(contacts::id))
+                    .filter(contact_accounts::account_id.eq_any(ids.clone())),
+            ));
+        }
+        if let Some(min) = f.scoring_min {
+            query = query.filter(contacts::scoring.ge(min));
+        }
+        if let Some(max) = f.scoring_max {
+            query = query.filter(contacts::scoring.le(max));
+        }
+        if let Some(from) = f.created_from {
+            query = query.filter(contacts::created_at.ge(from));
+        }
+        if let Some(to) = f.created_to {
+            query = query.filter(contacts::created_at.lt(to));
+        }
+        if let Some(from) = f.updated_from {
+            query = query.filter(contacts::updated_at.ge(from));
+        }
+        if let Some(to) = f.updated_to {
+            query = query.filter(contacts::updated_at.lt(to));
+        }
+        if let Some(has) = f.has_email {
+            let any = diesel::dsl::exists(
+                contact_emails::table.filter(contact_emails::contact_id.eq(contacts::id)),
+            );
+            query = if has {
+                query.filter(any)
+            } else {
+                query.filter(diesel::dsl::not(any))
+            };
+        }
+        if let Some(has) = f.has_phone {
+            let any = diesel::dsl::exists(
+                contact_phones::table.filter(contact_phones::contact_id.eq(contacts::id)),
+            );
+            query = if has {
+                query.filter(any)
+            } else {
+                query.filter(diesel::dsl::not(any))
+            };
+        }
+        query
+    }};
+}
+
+/// Orders a boxed contacts query by a non-null column and keeps the rows after the cursor.
+macro_rules! page_by_required {
+    ($query:ident, $column:expr, $asc:expr, $cursor:expr) => {{
+        if $asc {
+            $query = $query
+                .order_by($column.asc())
+                .then_order_by(contacts::id.asc());
+        } else {
+            $query = $query
+                .order_by($column.desc())
+                .then_order_by(contacts::id.desc());
+        }
+        if let Some((value, id)) = $cursor {
+            $query = if $asc {
+                $query.filter(
+                    $column
+                        .gt(value.clone())
+                        .or($column.eq(value).and(contacts::id.gt(id))),
+                )
+            } else {
+                $query.filter(
+                    $column
+                        .lt(value.clone())
+                        .or($column.eq(value).and(contacts::id.lt(id))),
+                )
+            };
+        }
+    }};
+}
+
+/// Orders by a nullable column (empty values last, or first when walking backwards) and keeps
+/// the rows after the cursor.
+macro_rules! page_by_optional {
+    ($query:ident, $column:expr, $asc:expr, $nulls_last:expr, $cursor:expr) => {{
+        $query = if $nulls_last {
+            $query.order_by($column.is_null().asc())
+        } else {
+            $query.order_by($column.is_null().desc())
+        };
+        $query = if $asc {
+            $query
+                .then_order_by($column.asc())
+                .then_order_by(contacts::id.asc())
+        } else {
+            $query
+                .then_order_by($column.desc())
+                .then_order_by(contacts::id.desc())
+        };
+        match ($cursor, $asc, $nulls_last) {
+            (None, _, _) => {}
+            (Some((Some(value), id)), true, true) => {
+                $query = $query.filter(
+                    $column
+                        .is_null()
+                        .or($column.gt(value.clone()))
+                        .or($column.eq(value).and(contacts::id.gt(id))),
+                );
+            }
+            (Some((Some(value), id)), false, true) => {
+                $query = $query.filter(
+                    $column
+                        .is_null()
+                        .or($column.lt(value.clone()))
+                        .or($column.eq(value).and(contacts::id.lt(id))),
+                );
+            }
+            (Some((Some(value), id)), true, false) => {
+                $query = $query.filter(
+                    $column.is_not_null().and(
+                        $column
+                            .gt(value.clone())
+                            .or($column.eq(value).and(contacts::id.gt(id))),
+                    ),
+                );
+            }
+            (Some((Some(value), id)), false, false) => {
+                $query = $query.filter(
+                    $column.is_not_null().and(
+                        $column
+                            .lt(value.clone())
+                            .or($column.eq(value).and(contacts::id.lt(id))),
+                    ),
+                );
+            }
+            (Some((None, id)), true, true) => {
+                $query = $query.filter($column.is_null().and(contacts::id.gt(id)));
+            }
+            (Some((None, id)), false, true) => {
+                $query = $query.filter($column.is_null().and(contacts::id.lt(id)));
+            }
+            (Some((None, id)), true, false) => {
+                $query = $query.filter(
+                    $column
+                        .is_not_null()
+                        .or($column.is_null().and(contacts::id.gt(id))),
+                );
+            }
+            (Some((None, id)), false, false) => {
+                $query = $query.filter(
+                    $column
+                        .is_not_null()
+                        .or($column.is_null().and(contacts::id.lt(id))),
+                );
+            }
+        }
+    }};
+}
+
+use super::list::{
+    ContactCounts, ContactOrderField, FilterSql, OrderDirection, PageQuery, SortValue,
+};
+
+fn text_cursor(cursor: &Option<super::list::Cursor>) -> Option<(Option<String>, i64)> {
+    cursor.as_ref().and_then(|c| match &c.value {
+        SortValue::Text(v) => Some((v.clone(), c.id)),
+        _ => None,
+    })
+}
+
+fn number_cursor(cursor: &Option<super::list::Cursor>) -> Option<(Option<f64>, i64)> {
+    cursor.as_ref().and_then(|c| match &c.value {
+        SortValue::Number(v) => Some((*v, c.id)),
+        _ => None,
+    })
+}
+
+fn time_cursor(cursor: &Option<super::list::Cursor>) -> Option<(Option<Timestamp>, i64)> {
+    cursor.as_ref().and_then(|c| match &c.value {
+        SortValue::Time(v) => Some((*v, c.id)),
+        _ => None,
+    })
+}
+
+fn required<T>(cursor: Option<(Option<T>, i64)>) -> Option<(T, i64)> {
+    cursor.and_then(|(value, id)| value.map(|v| (v, id)))
+}
+
+/// One page of contacts plus one row, to tell whether another page follows.
+pub async fn list_contacts(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    page: &PageQuery,
+) -> AppResult<Vec<Contact>> {
+    let ascending = (page.order.direction == OrderDirection::Asc) != page.backwards;
+    let nulls_last = !page.backwards;
+    let fetch = page.limit + 1;
+    let status_cursor = required(text_cursor(&page.cursor)).and_then(|(status, id)| {
+        status
+            .parse::<super::model::ContactStatus>()
+            .ok()
+            .map(|s| (s, id))
+    });
+    Ok(with_conn!(conn, |c| {
+        let mut query = filtered_contacts!(viewer, &page.filter);
+        match page.order.field {
+            ContactOrderField::Name => {
+                page_by_required!(
+                    query,
+                    contacts::name,
+                    ascending,
+                    required(text_cursor(&page.cursor))
+                )
+            }
+            ContactOrderField::Status => {
+                page_by_required!(query, contacts::status, ascending, status_cursor)
+            }
+            ContactOrderField::CreatedAt => {
+                page_by_required!(
+                    query,
+                    contacts::created_at,
+                    ascending,
+                    required(time_cursor(&page.cursor))
+                )
+            }
+            ContactOrderField::UpdatedAt => {
+                page_by_required!(
+                    query,
+                    contacts::updated_at,
+                    ascending,
+                    required(time_cursor(&page.cursor))
+                )
+            }
+            ContactOrderField::FullName => {
+                page_by_optional!(
+                    query,
+                    contacts::full_name,
+                    ascending,
+                    nulls_last,
+                    text_cursor(&page.cursor)
+                )
+            }
+            ContactOrderField::Scoring => {
+                page_by_optional!(
+                    query,
+                    contacts::scoring,
+                    ascending,
+                    nulls_last,
+                    number_cursor(&page.cursor)
+                )
+            }
+            ContactOrderField::StageChangedAt => {
+                page_by_optional!(
+                    query,
+                    contacts::stage_changed_at,
+                    ascending,
+                    nulls_last,
+                    time_cursor(&page.cursor)
+                )
+            }
+        }
+        query
+            .limit(fetch)
+            .select(Contact::as_select())
+            .load(c)
+            .await
+    })?)
+}
+
+pub async fn count_contacts(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &FilterSql,
+) -> AppResult<i64> {
+    Ok(with_conn!(conn, |c| filtered_contacts!(viewer, filter)
+        .select(count_star())
+        .get_result::<i64>(c)
+        .await)?)
+}
+
+/// Contacts per status, for the Open/Closed dashboard (one count per status: boxed queries
+/// cannot be grouped).
+pub async fn contact_counts(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &FilterSql,
+) -> AppResult<ContactCounts> {
+    use super::model::ContactStatus;
+    let mut counts = [0_i64; 3];
+    for (slot, status) in [ContactStatus::Open, ContactStatus::Won, ContactStatus::Lost]
+        .into_iter()
+        .enumerate()
+    {
+        counts[slot] = with_conn!(conn, |c| filtered_contacts!(viewer, filter)
+            .filter(contacts::status.eq(status))
+            .select(count_star())
+            .get_result::<i64>(c)
+            .await)?;
+    }
+    let [open, won, lost] = counts;
+    Ok(ContactCounts {
+        total: open + won + lost,
+        open,
+        closed: won + lost,
+        won,
+        lost,
+    })
+}
+
+/// The details that carry a primary flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PrimaryKind {
+    Email,
+    Phone,
+    Address,
+}
+
+impl PrimaryKind {
+    /// The GraphQL type of the detail, for messages and ids.
+    pub fn type_name(self) -> &'static str {
+        use crate::ids::{AddressId, EmailId, PhoneId, TypedId};
+        match self {
+            PrimaryKind::Email => EmailId::TYPE_NAME,
+            PrimaryKind::Phone => PhoneId::TYPE_NAME,
+            PrimaryKind::Address => AddressId::TYPE_NAME,
+        }
+    }
+}
+
+/// The contact of a detail the viewer can see, and whether the detail is its primary.
+pub async fn detail_owner(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    kind: PrimaryKind,
+    id: i64,
+) -> AppResult<Option<(i64, bool)>> {
+    Ok(match kind {
+        PrimaryKind::Email => emails::find(conn, viewer, id)
+            .await?
+            .map(|d| (d.contact_id, d.is_primary)),
+        PrimaryKind::Phone => phones::find(conn, viewer, id)
+            .await?
+            .map(|d| (d.contact_id, d.is_primary)),
+        PrimaryKind::Address => addresses::find(conn, viewer, id)
+            .await?
+            .map(|d| (d.contact_id, d.is_primary)),
+    })
+}
+
+pub async fn delete_detail(conn: &mut Conn, kind: PrimaryKind, id: i64) -> AppResult<()> {
+    match kind {
+        PrimaryKind::Email => emails::delete(conn, id).await,
+        PrimaryKind::Phone => phones::delete(conn, id).await,
+        PrimaryKind::Address => addresses::delete(conn, id).await,
+    }
+}
+
+pub async fn clear_primary(conn: &mut Conn, kind: PrimaryKind, contact_id: i64) -> AppResult<()> {
+    match kind {
+        PrimaryKind::Email => emails::clear_primary(conn, contact_id).await,
+        PrimaryKind::Phone => phones::clear_primary(conn, contact_id).await,
+        PrimaryKind::Address => addresses::clear_primary(conn, contact_id).await,
+    }
+}
+
+pub async fn mark_primary(conn: &mut Conn, kind: PrimaryKind, id: i64) -> AppResult<()> {
+    match kind {
+        PrimaryKind::Email => emails::mark_primary(conn, id).await,
+        PrimaryKind::Phone => phones::mark_primary(conn, id).await,
+        PrimaryKind::Address => addresses::mark_primary(conn, id).await,
+    }
+}
+
+/// Ids of the contact's other details of this kind.
+pub async fn other_ids(
+    conn: &mut Conn,
+    kind: PrimaryKind,
+    contact_id: i64,
+    except: i64,
+) -> AppResult<Vec<i64>> {
+    match kind {
+        PrimaryKind::Email => emails::other_ids(conn, contact_id, except).await,
+        PrimaryKind::Phone => phones::other_ids(conn, contact_id, except).await,
+        PrimaryKind::Address => addresses::other_ids(conn, contact_id, except).await,
+    }
+}
+
+/// The names of the contact's references that belong to a company other than the contact's,
+/// after the contact moved to another company.
+pub async fn foreign_references(conn: &mut Conn, contact_id: i64) -> AppResult<Vec<&'static str>> {
+    use crate::db::schema::{
+        contact_addresses, contact_emails, contact_phones, detail_types, lifecycle_templates,
+        reason_codes, segmentations,
+    };
+    macro_rules! foreign {
+        ($c:ident, $join:expr, $company:expr) => {
+            $join
+                .filter(contacts::id.eq(contact_id))
+                .filter($company.is_not_null())
+                .filter(
+                    contacts::company_id
+                        .is_null()
+                        .or(contacts::company_id.ne($company)),
+                )
+                .select(count_star())
+                .get_result::<i64>($c)
+                .await
+        };
+    }
+    let counts = with_conn!(conn, |c| {
+        let checks = [
+            (
+                "segmentationId",
+                foreign!(
+                    c,
+                    contacts::table.inner_join(segmentations::table),
+                    segmentations::company_id
+                )?,
+            ),
+            (
+                "reasonCodeId",
+                foreign!(
+                    c,
+                    contacts::table.inner_join(reason_codes::table),
+                    reason_codes::company_id
+                )?,
+            ),
+            (
+                "lifecycleTemplateId",
+                foreign!(
+                    c,
+                    contacts::table.inner_join(lifecycle_templates::table),
+                    lifecycle_templates::company_id
+                )?,
+            ),
+            (
+                "accountIds",
+                foreign!(
+                    c,
+                    contacts::table.inner_join(contact_accounts::table.inner_join(accounts::table)),
+                    accounts::company_id
+                )?,
+            ),
+            (
+                "emails",
+                foreign!(
+                    c,
+                    contacts::table
+                        .inner_join(contact_emails::table.inner_join(detail_types::table)),
+                    detail_types::company_id
+                )?,
+            ),
+            (
+                "phones",
+                foreign!(
+                    c,
+                    contacts::table
+                        .inner_join(contact_phones::table.inner_join(detail_types::table)),
+                    detail_types::company_id
+                )?,
+            ),
+            (
+                "addresses",
+                foreign!(
+                    c,
+                    contacts::table
+                        .inner_join(contact_addresses::table.inner_join(detail_types::table)),
+                    detail_types::company_id
+                )?,
+            ),
+        ];
+        diesel::QueryResult::Ok(checks)
+    })?;
+    Ok(counts
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(field, _)| field)
+        .collect())
+}
+
+/// Puts a contact on a step (after its version was bumped by [`touch_contact`]): the step, the
+/// status it means, when it moved, and optionally its template and reason code.
+pub async fn place_on_step(
+    conn: &mut Conn,
+    id: i64,
+    placement: &super::input::Placement,
+) -> AppResult<Contact> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        contacts::table.find(id)
+    )
+    .set(placement)
+    .returning(Contact::as_returning())
+    .get_result(c)
+    .await)?)
+}

@@ -1,0 +1,376 @@
+//! The HTTP surface: GraphQL over HTTP (POST and GET), the offline GraphiQL page, health checks.
+//! Every error body is a GraphQL response whose errors carry `extensions.code`.
+
+use std::time::Duration;
+
+use async_graphql::http::MultipartOptions;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{ParseRequestError, ServerError};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::TryStreamExt as _;
+use tokio_util::compat::TokioAsyncReadCompatExt as _;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::HttpSettings;
+use crate::db::Db;
+use crate::error::ErrorCode;
+use crate::graphql::{self, AppSchema};
+use crate::viewer::Viewer;
+
+/// Room for the multipart envelope around an upload of the maximum size.
+const MULTIPART_OVERHEAD: usize = 64 * 1024;
+/// Most files one multipart request may carry.
+const MAX_FILES: usize = 10;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: Db,
+    pub settings: HttpSettings,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: HttpSettings) -> Self {
+        Self {
+            schema: graphql::schema(
+                db.clone(),
+                graphql::ApiSettings {
+                    default_phone_region: settings.default_phone_region.clone(),
+                },
+            ),
+            db,
+            settings,
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/graphql/assets/{file}", get(graphiql_asset))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .fallback(not_found)
+        .with_state(state)
+        // Bodies are limited per content type in `graphql_post`.
+        .layer(DefaultBodyLimit::disable())
+        .layer(CatchPanicLayer::custom(|_| {
+            error_response(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::InternalServerError,
+                "internal server error",
+            )
+        }))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let content_type = header_str(&headers, header::CONTENT_TYPE).map(str::to_owned);
+    let multipart = content_type
+        .as_deref()
+        .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    if !multipart
+        && content_type
+            .as_deref()
+            .is_some_and(|ct| !ct.starts_with("application/json"))
+    {
+        return error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::GraphqlParseFailed,
+            "send application/json or multipart/form-data",
+        );
+    }
+    let limit = if multipart {
+        state.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    } else {
+        state.settings.max_body_bytes
+    };
+    if content_length(&headers).is_some_and(|len| len > limit) {
+        return too_large(limit);
+    }
+
+    let limited = http_body_util::Limited::new(body, limit);
+    let stream = Body::new(limited)
+        .into_data_stream()
+        .map_err(std::io::Error::other);
+    let reader = tokio_util::io::StreamReader::new(stream).compat();
+    let options = MultipartOptions::default()
+        .max_file_size(state.settings.max_upload_bytes)
+        .max_num_files(MAX_FILES);
+    let request = match async_graphql::http::receive_body(content_type, reader, options).await {
+        Ok(request) => request,
+        Err(ParseRequestError::PayloadTooLarge) => return too_large(limit),
+        Err(ParseRequestError::Io(error)) if is_length_limit(&error) => return too_large(limit),
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GraphqlParseFailed,
+                &format!("the request is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    execute(&state, request, &headers).await
+}
+
+/// GET: a query in the URL (queries only), else the GraphiQL page.
+async fn graphql_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let Some(query) = query.filter(|q| q.contains("query=")) else {
+        return graphiql_page();
+    };
+    let request = match async_graphql::http::parse_query_string(&query) {
+        Ok(request) => request,
+        Err(error) => {
+            return error_response(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::GraphqlParseFailed,
+                &format!("the request is not a GraphQL request: {error}"),
+            );
+        }
+    };
+    if is_mutation(&request) {
+        let mut response = error_response(
+            StatusCode::METHOD_NOT_ALLOWED,
+            ErrorCode::GraphqlValidationFailed,
+            "mutations must be sent with POST",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    execute(&state, request, &headers).await
+}
+
+/// Subscriptions over graphql-transport-ws (and the older graphql-ws protocol).
+async fn graphql_ws(
+    State(state): State<AppState>,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    upgrade: axum::extract::WebSocketUpgrade,
+) -> Response {
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            let viewer = Viewer::local_admin();
+            let mut data = async_graphql::Data::default();
+            data.insert(crate::db::loader::Reader::loaders(
+                state.db.clone(),
+                viewer.clone(),
+                |batch| {
+                    tokio::spawn(batch);
+                },
+            ));
+            data.insert(viewer);
+            async_graphql_axum::GraphQLWebSocket::new(stream, state.schema, protocol)
+                .with_data(data)
+                .serve()
+        })
+}
+
+fn is_mutation(request: &async_graphql::Request) -> bool {
+    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
+        return false; // reported as a parse error when executed
+    };
+    match &document.operations {
+        DocumentOperations::Single(op) => op.node.ty == OperationType::Mutation,
+        DocumentOperations::Multiple(ops) => match &request.operation_name {
+            Some(name) => ops
+                .get(name.as_str())
+                .is_some_and(|op| op.node.ty == OperationType::Mutation),
+            None => ops.values().any(|op| op.node.ty == OperationType::Mutation),
+        },
+    }
+}
+
+async fn execute(
+    state: &AppState,
+    request: async_graphql::Request,
+    headers: &HeaderMap,
+) -> Response {
+    let timeout: Duration = state.settings.request_timeout;
+    let run = graphql::execute(&state.schema, request, &state.db, Viewer::local_admin());
+    match tokio::time::timeout(timeout, run).await {
+        Ok(response) => graphql_response(response, headers),
+        Err(_) => error_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::ServiceUnavailable,
+            "the request took too long and was cancelled",
+        ),
+    }
+}
+
+/// Renders per the GraphQL-over-HTTP spec: `application/graphql-response+json` when the client
+/// accepts it (request errors are then 4xx), else `application/json` with 200.
+fn graphql_response(response: async_graphql::Response, headers: &HeaderMap) -> Response {
+    let modern = header_str(headers, header::ACCEPT)
+        .is_some_and(|accept| accept.contains("application/graphql-response+json"));
+    let request_error = response.data == async_graphql::Value::Null
+        && response.errors.iter().any(|e| {
+            matches!(
+                error_code(e),
+                Some("GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "QUERY_TOO_COMPLEX")
+            )
+        });
+    let status = if modern && request_error {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let media = if modern {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    json_response(status, media, &response)
+}
+
+fn error_code(error: &ServerError) -> Option<&str> {
+    match error.extensions.as_ref()?.get("code")? {
+        async_graphql::Value::String(code) => Some(code.as_str()),
+        _ => None,
+    }
+}
+
+fn json_response(
+    status: StatusCode,
+    media: &'static str,
+    body: &impl serde::Serialize,
+) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, media)], bytes).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "serialising a response");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// A GraphQL response carrying one request-level error.
+pub fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let mut error = ServerError::new(message, None);
+    error
+        .extensions
+        .get_or_insert_with(Default::default)
+        .set("code", code.as_str());
+    let response = async_graphql::Response::from_errors(vec![error]);
+    json_response(status, "application/json; charset=utf-8", &response)
+}
+
+fn too_large(limit: usize) -> Response {
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::PayloadTooLarge,
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|value| value.to_str().ok())
+}
+
+fn content_length(headers: &HeaderMap) -> Option<usize> {
+    header_str(headers, header::CONTENT_LENGTH).and_then(|len| len.parse().ok())
+}
+
+/// Whether a body read failed because it went over the size limit.
+fn is_length_limit(error: &std::io::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = error.get_ref().map(|e| e as _);
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+async fn healthz() -> Response {
+    json_response(
+        StatusCode::OK,
+        "application/json",
+        &serde_json::json!({ "status": "ok" }),
+    )
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db.ping().await {
+        Ok(()) => json_response(
+            StatusCode::OK,
+            "application/json",
+            &serde_json::json!({ "status": "ready" }),
+        ),
+        Err(_) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            &serde_json::json!({ "status": "unavailable", "reason": "database unreachable" }),
+        ),
+    }
+}
+
+async fn not_found() -> Response {
+    error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
+}
+
+// ---- GraphiQL, served from assets embedded in the binary --------------------------------------
+
+const GRAPHIQL_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data:; font-src 'self' data:; connect-src 'self' ws: wss:; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+fn graphiql_page() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, GRAPHIQL_CSP),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../assets/graphiql/index.html"),
+    )
+        .into_response()
+}
+
+async fn graphiql_asset(Path(file): Path<String>) -> Response {
+    let (media, bytes): (&str, &'static [u8]) = match file.as_str() {
+        "graphiql.min.css" => (
+            "text/css; charset=utf-8",
+            include_bytes!("../assets/graphiql/graphiql.min.css"),
+        ),
+        "graphiql.min.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/graphiql/graphiql.min.js"),
+        ),
+        "react.production.min.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/graphiql/react.production.min.js"),
+        ),
+        "react-dom.production.min.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+        ),
+        "init.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/graphiql/init.js"),
+        ),
+        _ => return not_found().await,
+    };
+    (
+        [
+            (header::CONTENT_TYPE, media),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -1,0 +1,16 @@
+//! Rapport: a GraphQL API server for the Contacts part of a sales CRM.
+
+pub mod analytics;
+pub mod config;
+pub mod contacts;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod ids;
+pub mod lifecycle;
+pub mod settings;
+pub mod time;
+pub mod validation;
+pub mod viewer;

@@ -1,0 +1,537 @@
+//! SQL of the lifecycle tables. Categories and steps are visible through their template.
+
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::input::*;
+use super::model::*;
+use crate::db::Conn;
+use crate::db::schema::{
+    contacts, lifecycle_categories, lifecycle_steps, lifecycle_templates, stage_transitions,
+};
+use crate::db::scope::ListScope;
+use crate::error::{AppResult, Usage};
+use crate::time::Timestamp;
+use crate::viewer::Viewer;
+use crate::{listed, outside_company, visible, with_conn};
+
+fn usage(kind: &'static str, count: i64) -> Option<Usage> {
+    (count > 0).then_some(Usage { kind, count })
+}
+
+pub async fn list_templates(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    list: &ListScope,
+) -> AppResult<Vec<LifecycleTemplate>> {
+    Ok(with_conn!(conn, |c| lifecycle_templates::table
+        .filter(visible!(lifecycle_templates::company_id, viewer))
+        .filter(listed!(lifecycle_templates::company_id, list))
+        .order((lifecycle_templates::name, lifecycle_templates::id))
+        .select(LifecycleTemplate::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn templates_by_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<Vec<LifecycleTemplate>> {
+    Ok(with_conn!(conn, |c| lifecycle_templates::table
+        .filter(lifecycle_templates::id.eq_any(ids))
+        .filter(visible!(lifecycle_templates::company_id, viewer))
+        .select(LifecycleTemplate::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn find_template(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<Option<LifecycleTemplate>> {
+    Ok(templates_by_ids(conn, viewer, &[id]).await?.pop())
+}
+
+/// Categories of visible templates, in path order.
+pub async fn categories_of_templates(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    template_ids: &[i64],
+) -> AppResult<Vec<LifecycleCategory>> {
+    Ok(with_conn!(conn, |c| lifecycle_categories::table
+        .inner_join(lifecycle_templates::table)
+        .filter(lifecycle_categories::template_id.eq_any(template_ids))
+        .filter(visible!(lifecycle_templates::company_id, viewer))
+        .order((
+            lifecycle_categories::template_id,
+            lifecycle_categories::position,
+            lifecycle_categories::id,
+        ))
+        .select(LifecycleCategory::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// Steps of visible categories, in path order.
+pub async fn steps_of_categories(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    category_ids: &[i64],
+) -> AppResult<Vec<LifecycleStep>> {
+    Ok(with_conn!(conn, |c| lifecycle_steps::table
+        .inner_join(lifecycle_categories::table.inner_join(lifecycle_templates::table))
+        .filter(lifecycle_steps::category_id.eq_any(category_ids))
+        .filter(visible!(lifecycle_templates::company_id, viewer))
+        .order((
+            lifecycle_steps::category_id,
+            lifecycle_steps::position,
+            lifecycle_steps::id,
+        ))
+        .select(LifecycleStep::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn categories_by_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<Vec<LifecycleCategory>> {
+    Ok(with_conn!(conn, |c| lifecycle_categories::table
+        .inner_join(lifecycle_templates::table)
+        .filter(lifecycle_categories::id.eq_any(ids))
+        .filter(visible!(lifecycle_templates::company_id, viewer))
+        .select(LifecycleCategory::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn find_category(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<Option<LifecycleCategory>> {
+    Ok(categories_by_ids(conn, viewer, &[id]).await?.pop())
+}
+
+pub async fn steps_by_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<Vec<LifecycleStep>> {
+    Ok(with_conn!(conn, |c| lifecycle_steps::table
+        .inner_join(lifecycle_categories::table.inner_join(lifecycle_templates::table))
+        .filter(lifecycle_steps::id.eq_any(ids))
+        .filter(visible!(lifecycle_templates::company_id, viewer))
+        .select(LifecycleStep::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn find_step(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: i64,
+) -> AppResult<Option<LifecycleStep>> {
+    Ok(steps_by_ids(conn, viewer, &[id]).await?.pop())
+}
+
+/// Inserts a template with its categories and steps, row by row (multi-row inserts do not
+/// compile on the async SQLite wrapper).
+pub async fn insert_template_tree(
+    conn: &mut Conn,
+    tree: &TemplateTree,
+) -> AppResult<LifecycleTemplate> {
+    let template = with_conn!(conn, |c| diesel::insert_into(lifecycle_templates::table)
+        .values(&tree.template)
+        .returning(LifecycleTemplate::as_returning())
+        .get_result(c)
+        .await)?;
+    for (position, (name, steps)) in tree.categories.iter().enumerate() {
+        let category = insert_category(
+            conn,
+            &NewCategory {
+                template_id: template.id,
+                name: name.clone(),
+                position: i32::try_from(position).unwrap_or(i32::MAX),
+                created_at: template.created_at,
+                updated_at: template.created_at,
+            },
+        )
+        .await?;
+        for step in steps {
+            let step = NewStep {
+                category_id: category.id,
+                ..step.clone()
+            };
+            insert_step(conn, &step).await?;
+        }
+    }
+    Ok(template)
+}
+
+pub async fn update_template(
+    conn: &mut Conn,
+    id: i64,
+    changes: &TemplateChanges,
+) -> AppResult<LifecycleTemplate> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        lifecycle_templates::table.find(id)
+    )
+    .set(changes)
+    .returning(LifecycleTemplate::as_returning())
+    .get_result(c)
+    .await)?)
+}
+
+/// Unmarks the default template of a scope (`None` = tenant-wide), except `except`.
+pub async fn clear_default(
+    conn: &mut Conn,
+    company_id: Option<i64>,
+    except: Option<i64>,
+) -> AppResult<()> {
+    let except = except.unwrap_or(0);
+    let (tenant_wide, company) = (company_id.is_none(), company_id.unwrap_or(0));
+    with_conn!(conn, |c| diesel::update(
+        lifecycle_templates::table
+            .filter(lifecycle_templates::is_default.eq(true))
+            .filter(lifecycle_templates::id.ne(except))
+            .filter(
+                lifecycle_templates::company_id
+                    .eq(company)
+                    .or(lifecycle_templates::company_id.is_null().and(
+                        diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(tenant_wide)
+                    ))
+            )
+    )
+    .set((
+        lifecycle_templates::is_default.eq(false),
+        lifecycle_templates::updated_at.eq(Timestamp::now()),
+    ))
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+pub async fn delete_template(conn: &mut Conn, id: i64) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        lifecycle_templates::table.find(id)
+    )
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Contacts on the template (with `outside`: of other companies) and, unless `outside` is
+/// given, history entries that refer to its steps.
+pub async fn template_usage(
+    conn: &mut Conn,
+    id: i64,
+    outside: Option<i64>,
+) -> AppResult<Vec<Usage>> {
+    let (only_outside, company) = (outside.is_some(), outside.unwrap_or(0));
+    let on_template = with_conn!(conn, |c| contacts::table
+        .filter(contacts::lifecycle_template_id.eq(id))
+        .filter(outside_company!(
+            contacts::company_id,
+            only_outside,
+            company
+        ))
+        .select(count_star())
+        .get_result::<i64>(c)
+        .await)?;
+    let history = if only_outside {
+        0
+    } else {
+        let steps = step_ids_of_template(conn, id).await?;
+        history_count(conn, &steps).await?
+    };
+    Ok(usage("contacts", on_template)
+        .into_iter()
+        .chain(usage("stage transitions", history))
+        .collect())
+}
+
+/// Contacts standing on any of `step_ids`, and history entries from or to them.
+pub async fn steps_usage(conn: &mut Conn, step_ids: &[i64]) -> AppResult<Vec<Usage>> {
+    let standing = with_conn!(conn, |c| contacts::table
+        .filter(contacts::current_step_id.eq_any(step_ids))
+        .select(count_star())
+        .get_result::<i64>(c)
+        .await)?;
+    let history = history_count(conn, step_ids).await?;
+    Ok(usage("contacts", standing)
+        .into_iter()
+        .chain(usage("stage transitions", history))
+        .collect())
+}
+
+async fn history_count(conn: &mut Conn, step_ids: &[i64]) -> AppResult<i64> {
+    Ok(with_conn!(conn, |c| stage_transitions::table
+        .filter(
+            stage_transitions::to_step_id
+                .eq_any(step_ids)
+                .or(stage_transitions::from_step_id.eq_any(step_ids))
+        )
+        .select(count_star())
+        .get_result::<i64>(c)
+        .await)?)
+}
+
+async fn step_ids_of_template(conn: &mut Conn, template_id: i64) -> AppResult<Vec<i64>> {
+    Ok(with_conn!(conn, |c| lifecycle_steps::table
+        .inner_join(lifecycle_categories::table)
+        .filter(lifecycle_categories::template_id.eq(template_id))
+        .select(lifecycle_steps::id)
+        .load(c)
+        .await)?)
+}
+
+pub async fn step_ids_of_category(conn: &mut Conn, category_id: i64) -> AppResult<Vec<i64>> {
+    Ok(with_conn!(conn, |c| lifecycle_steps::table
+        .filter(lifecycle_steps::category_id.eq(category_id))
+        .order((lifecycle_steps::position, lifecycle_steps::id))
+        .select(lifecycle_steps::id)
+        .load(c)
+        .await)?)
+}
+
+pub async fn category_ids_of_template(conn: &mut Conn, template_id: i64) -> AppResult<Vec<i64>> {
+    Ok(with_conn!(conn, |c| lifecycle_categories::table
+        .filter(lifecycle_categories::template_id.eq(template_id))
+        .order((lifecycle_categories::position, lifecycle_categories::id))
+        .select(lifecycle_categories::id)
+        .load(c)
+        .await)?)
+}
+
+pub async fn insert_category(conn: &mut Conn, new: &NewCategory) -> AppResult<LifecycleCategory> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        lifecycle_categories::table
+    )
+    .values(new)
+    .returning(LifecycleCategory::as_returning())
+    .get_result(c)
+    .await)?)
+}
+
+pub async fn update_category(
+    conn: &mut Conn,
+    id: i64,
+    changes: &CategoryChanges,
+) -> AppResult<LifecycleCategory> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        lifecycle_categories::table.find(id)
+    )
+    .set(changes)
+    .returning(LifecycleCategory::as_returning())
+    .get_result(c)
+    .await)?)
+}
+
+pub async fn delete_category(conn: &mut Conn, id: i64) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        lifecycle_categories::table.find(id)
+    )
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Gives the categories of a template the positions 0.. in the order of `ordered_ids`.
+pub async fn set_category_positions(conn: &mut Conn, ordered_ids: &[i64]) -> AppResult<()> {
+    let now = Timestamp::now();
+    for (position, id) in ordered_ids.iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        with_conn!(conn, |c| diesel::update(
+            lifecycle_categories::table.find(*id)
+        )
+        .set((
+            lifecycle_categories::position.eq(position),
+            lifecycle_categories::updated_at.eq(now),
+        ))
+        .execute(c)
+        .await)?;
+    }
+    Ok(())
+}
+
+pub async fn insert_step(conn: &mut Conn, new: &NewStep) -> AppResult<LifecycleStep> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        lifecycle_steps::table
+    )
+    .values(new)
+    .returning(LifecycleStep::as_returning())
+    .get_result(c)
+    .await)?)
+}
+
+pub async fn update_step(
+    conn: &mut Conn,
+    id: i64,
+    changes: &StepChanges,
+) -> AppResult<LifecycleStep> {
+    Ok(with_conn!(conn, |c| diesel::update(
+        lifecycle_steps::table.find(id)
+    )
+    .set(changes)
+    .returning(LifecycleStep::as_returning())
+    .get_result(c)
+    .await)?)
+}
+
+pub async fn delete_step(conn: &mut Conn, id: i64) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(lifecycle_steps::table.find(id))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Gives the steps of a category the positions 0.. in the order of `ordered_ids`.
+pub async fn set_step_positions(conn: &mut Conn, ordered_ids: &[i64]) -> AppResult<()> {
+    let now = Timestamp::now();
+    for (position, id) in ordered_ids.iter().enumerate() {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        with_conn!(conn, |c| diesel::update(lifecycle_steps::table.find(*id))
+            .set((
+                lifecycle_steps::position.eq(position),
+                lifecycle_steps::updated_at.eq(now),
+            ))
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
+}
+
+/// The template a new contact of `company_id` follows when none is given: the company's
+/// default, else the tenant-wide default.
+pub async fn default_template(conn: &mut Conn, company_id: Option<i64>) -> AppResult<Option<i64>> {
+    let company = company_id.unwrap_or(0);
+    let found: Vec<(i64, Option<i64>)> = with_conn!(conn, |c| lifecycle_templates::table
+        .filter(lifecycle_templates::is_default.eq(true))
+        .filter(
+            lifecycle_templates::company_id
+                .is_null()
+                .or(lifecycle_templates::company_id.eq(company))
+        )
+        .select((lifecycle_templates::id, lifecycle_templates::company_id))
+        .load(c)
+        .await)?;
+    Ok(found
+        .iter()
+        .find(|(_, owner)| owner.is_some())
+        .or_else(|| <[_]>::first(&found))
+        .map(|(id, _)| *id))
+}
+
+/// The first step of a template's path.
+pub async fn first_step(conn: &mut Conn, template_id: i64) -> AppResult<Option<LifecycleStep>> {
+    Ok(with_conn!(conn, |c| lifecycle_steps::table
+        .inner_join(lifecycle_categories::table)
+        .filter(lifecycle_categories::template_id.eq(template_id))
+        .order((
+            lifecycle_categories::position,
+            lifecycle_categories::id,
+            lifecycle_steps::position,
+            lifecycle_steps::id,
+        ))
+        .select(LifecycleStep::as_select())
+        .first(c)
+        .await
+        .optional())?)
+}
+
+/// A row of the append-only stage history.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = stage_transitions)]
+pub struct NewTransition {
+    pub contact_id: i64,
+    pub from_step_id: Option<i64>,
+    pub to_step_id: i64,
+    pub reason_code_id: Option<i64>,
+    pub note: Option<String>,
+    pub actor_id: Option<i64>,
+    pub occurred_at: Timestamp,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl NewTransition {
+    /// A move of `contact_id` from `from` to `to` by `actor_id` at `at`, without reason or note.
+    pub fn new(
+        contact_id: i64,
+        from: Option<i64>,
+        to: i64,
+        actor_id: Option<i64>,
+        at: Timestamp,
+    ) -> Self {
+        Self {
+            contact_id,
+            from_step_id: from,
+            to_step_id: to,
+            reason_code_id: None,
+            note: None,
+            actor_id,
+            occurred_at: at,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResult<StageTransition> {
+    Ok(with_conn!(conn, |c| diesel::insert_into(
+        stage_transitions::table
+    )
+    .values(new)
+    .returning(StageTransition::as_returning())
+    .get_result(c)
+    .await)?)
+}
+
+/// The stage history of these contacts (visible to the viewer), newest first per contact.
+pub async fn history_of(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    contact_ids: &[i64],
+) -> AppResult<Vec<StageTransition>> {
+    Ok(with_conn!(conn, |c| stage_transitions::table
+        .inner_join(contacts::table)
+        .filter(stage_transitions::contact_id.eq_any(contact_ids))
+        .filter(visible!(contacts::company_id, viewer))
+        .order((
+            stage_transitions::contact_id,
+            stage_transitions::occurred_at.desc(),
+            stage_transitions::id.desc(),
+        ))
+        .select(StageTransition::as_select())
+        .load(c)
+        .await)?)
+}
+
+pub async fn transitions_by_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    ids: &[i64],
+) -> AppResult<Vec<StageTransition>> {
+    Ok(with_conn!(conn, |c| stage_transitions::table
+        .inner_join(contacts::table)
+        .filter(stage_transitions::id.eq_any(ids))
+        .filter(visible!(contacts::company_id, viewer))
+        .select(StageTransition::as_select())
+        .load(c)
+        .await)?)
+}
+
+/// The template a step belongs to.
+pub async fn template_of_step(conn: &mut Conn, step_id: i64) -> AppResult<i64> {
+    Ok(with_conn!(conn, |c| lifecycle_categories::table
+        .inner_join(lifecycle_steps::table)
+        .filter(lifecycle_steps::id.eq(step_id))
+        .select(lifecycle_categories::template_id)
+        .first(c)
+        .await)?)
+}

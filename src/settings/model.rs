@@ -1,0 +1,186 @@
+//! Rows of the configuration tables; each row struct is also its GraphQL object.
+
+use async_graphql::{ComplexObject, Context, ID, SimpleObject};
+use diesel::prelude::*;
+
+use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
+use crate::graphql::context::load_company;
+use crate::ids::{
+    AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TypedId, UserId,
+};
+use crate::text_enum;
+use crate::time::Timestamp;
+
+text_enum!(
+    /// What a user may do. (Enforced once authentication exists.)
+    Role { Admin = "ADMIN", Manager = "MANAGER", Sales = "SALES", Viewer = "VIEWER" }
+);
+
+text_enum!(
+    /// Which kind of outcome a reason code explains.
+    ReasonOutcome { Won = "WON", Lost = "LOST", Other = "OTHER" }
+);
+
+text_enum!(
+    /// Which contact detail a detail type labels.
+    DetailKind { Address = "ADDRESS", Email = "EMAIL", Phone = "PHONE" }
+);
+
+/// A company (business unit) of the tenant.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = companies)]
+#[graphql(complex)]
+pub struct Company {
+    #[graphql(skip)]
+    pub id: i64,
+    pub name: String,
+    /// Short unique code, e.g. `ARCH`.
+    pub code: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[ComplexObject]
+impl Company {
+    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(CompanyId(self.id).to_id())
+    }
+}
+
+/// A person who owns contacts and acts on them.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = users)]
+#[graphql(complex)]
+pub struct User {
+    #[graphql(skip)]
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    #[graphql(skip)]
+    pub company_id: Option<i64>,
+    pub active: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[ComplexObject]
+impl User {
+    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(UserId(self.id).to_id())
+    }
+
+    /// The user's company; null for a tenant-wide user.
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+        load_company(ctx, self.company_id).await
+    }
+}
+
+/// A market or internal segment contacts are grouped by.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = segmentations)]
+#[graphql(complex)]
+pub struct Segmentation {
+    #[graphql(skip)]
+    pub id: i64,
+    pub name: String,
+    #[graphql(skip)]
+    pub company_id: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[ComplexObject]
+impl Segmentation {
+    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(SegmentationId(self.id).to_id())
+    }
+
+    /// The owning company; null when tenant-wide.
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+        load_company(ctx, self.company_id).await
+    }
+}
+
+/// Why a contact was won, lost or stays where it is.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = reason_codes)]
+#[graphql(complex)]
+pub struct ReasonCode {
+    #[graphql(skip)]
+    pub id: i64,
+    pub code: String,
+    pub description: Option<String>,
+    pub outcome: ReasonOutcome,
+    #[graphql(skip)]
+    pub company_id: Option<i64>,
+    /// Archived codes stay on history but cannot be chosen any more.
+    pub archived: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[ComplexObject]
+impl ReasonCode {
+    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(ReasonCodeId(self.id).to_id())
+    }
+
+    /// The owning company; null when tenant-wide.
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+        load_company(ctx, self.company_id).await
+    }
+}
+
+/// A label for addresses, emails or phones (Billing, Business, Mobile, …).
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = detail_types)]
+#[graphql(complex)]
+pub struct DetailType {
+    #[graphql(skip)]
+    pub id: i64,
+    pub kind: DetailKind,
+    pub name: String,
+    #[graphql(skip)]
+    pub company_id: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[ComplexObject]
+impl DetailType {
+    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(DetailTypeId(self.id).to_id())
+    }
+
+    /// The owning company; null when tenant-wide.
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+        load_company(ctx, self.company_id).await
+    }
+}
+
+/// A customer account contacts can be assigned to.
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
+#[diesel(table_name = accounts)]
+#[graphql(complex)]
+pub struct Account {
+    #[graphql(skip)]
+    pub id: i64,
+    pub name: String,
+    #[graphql(skip)]
+    pub company_id: Option<i64>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[ComplexObject]
+impl Account {
+    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+        Ok(AccountId(self.id).to_id())
+    }
+
+    /// The owning company; null when tenant-wide.
+    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+        load_company(ctx, self.company_id).await
+    }
+}

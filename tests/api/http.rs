@@ -1,0 +1,226 @@
+//! The HTTP surface: GraphQL-over-HTTP status codes and media types, limits, GraphiQL, health.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::json;
+
+use crate::api_test;
+use crate::support::{Gql, TestApp};
+
+fn post(body: impl Into<Body>, content_type: &str, accept: Option<&str>) -> Request<Body> {
+    let mut builder = Request::post("/graphql").header(header::CONTENT_TYPE, content_type);
+    if let Some(accept) = accept {
+        builder = builder.header(header::ACCEPT, accept);
+    }
+    builder.body(body.into()).expect("request")
+}
+
+const MODERN: &str = "application/graphql-response+json, application/json;q=0.9";
+
+api_test!(
+    async fn request_errors_have_codes_and_statuses(app) {
+        // Parse error: 200 for plain JSON clients, 400 for graphql-response+json clients.
+        let body = json!({ "query": "{ companies { id " }).to_string();
+        let legacy = app.send(post(body.clone(), "application/json", None)).await;
+        assert_eq!(legacy.status, StatusCode::OK);
+        assert!(legacy.header("content-type").starts_with("application/json"));
+        assert_eq!(Gql::from(legacy).code(), "GRAPHQL_PARSE_FAILED");
+        let modern = app.send(post(body, "application/json", Some(MODERN))).await;
+        assert_eq!(modern.status, StatusCode::BAD_REQUEST);
+        assert!(modern.header("content-type").starts_with("application/graphql-response+json"));
+
+        let invalid = app.graphql("{ companies { nope } }", json!({})).await;
+        assert_eq!(invalid.code(), "GRAPHQL_VALIDATION_FAILED");
+        assert_eq!(invalid.status, StatusCode::OK);
+
+        let not_json = app.send(post("{oops", "application/json", None)).await;
+        assert_eq!(not_json.status, StatusCode::BAD_REQUEST);
+        assert_eq!(Gql::from(not_json).code(), "GRAPHQL_PARSE_FAILED");
+
+        let wrong_type = app.send(post("query { x }", "text/plain", None)).await;
+        assert_eq!(wrong_type.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+        let nowhere = app
+            .send(Request::get("/nowhere").body(Body::empty()).expect("request"))
+            .await;
+        assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+        assert_eq!(Gql::from(nowhere).code(), "NOT_FOUND");
+    }
+);
+
+api_test!(
+    async fn deep_or_alias_heavy_queries_are_refused_before_resolvers_run(app) {
+        let mut deep = String::from("id");
+        for _ in 0..20 {
+            deep = format!("template {{ categories {{ {deep} }} }}");
+        }
+        let response = app
+            .graphql(&format!("{{ lifecycleTemplates {{ categories {{ {deep} }} }} }}"), json!({}))
+            .await;
+        assert_eq!(response.code(), "QUERY_TOO_COMPLEX");
+
+        let aliases: String = (0..31)
+            .map(|i| format!("a{i}: createAccount(input: {{ name: \"A{i}\" }}) {{ id }} "))
+            .collect();
+        let response = app.graphql(&format!("mutation {{ {aliases} }}"), json!({})).await;
+        assert_eq!(response.code(), "QUERY_TOO_COMPLEX");
+        let accounts = app.data("{ accounts { id } }", json!({})).await;
+        assert_eq!(accounts["accounts"], json!([]), "no resolver ran");
+
+        let wide: String = (0..2100).map(|i| format!("f{i}: __typename ")).collect();
+        let response = app.graphql(&format!("{{ {wide} }}"), json!({})).await;
+        assert_eq!(response.code(), "QUERY_TOO_COMPLEX");
+    }
+);
+
+api_test!(
+    async fn bodies_over_the_limit_are_refused(app) {
+        let padding = "x".repeat(2 * 1024 * 1024);
+        let body = json!({ "query": "{ companies { id } }", "variables": { "pad": padding } }).to_string();
+        let response = app.send(post(body.clone(), "application/json", None)).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(Gql::from(response).code(), "PAYLOAD_TOO_LARGE");
+
+        // Without a Content-Length the limit still holds while streaming.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> = body
+            .into_bytes()
+            .chunks(64 * 1024)
+            .map(|c| Ok(c.to_vec()))
+            .collect();
+        let stream = Body::from_stream(futures_util::stream::iter(chunks));
+        let response = app.send(post(stream, "application/json", None)).await;
+        assert_eq!(response.status, StatusCode::PAYLOAD_TOO_LARGE);
+    }
+);
+
+api_test!(
+    async fn get_runs_queries_but_not_mutations(app) {
+        let response = app
+            .send(
+                Request::get("/graphql?query=%7B%20companies%20%7B%20id%20%7D%20%7D")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK);
+        assert_eq!(response.json(), json!({ "data": { "companies": [] } }));
+
+        let response = app
+            .send(
+                Request::get("/graphql?query=mutation%20%7B%20deleteCompany(id%3A%20%22Company%3A1%22)%20%7D")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(response.header("allow"), "POST");
+    }
+);
+
+api_test!(
+    async fn health_and_readiness(app) {
+        let health = app.send(Request::get("/healthz").body(Body::empty()).expect("request")).await;
+        assert_eq!(health.status, StatusCode::OK);
+        let ready = app.send(Request::get("/readyz").body(Body::empty()).expect("request")).await;
+        assert_eq!(ready.status, StatusCode::OK);
+        assert_eq!(ready.json()["status"], "ready");
+    }
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_is_served_from_embedded_assets() {
+    let app = TestApp::sqlite().await;
+    let page = app
+        .send(
+            Request::get("/graphql")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.header("content-type").starts_with("text/html"));
+    assert!(
+        page.header("content-security-policy")
+            .contains("script-src 'self'")
+    );
+    let html = String::from_utf8_lossy(&page.bytes);
+    assert!(!html.contains("https://"), "no CDN references");
+    for asset in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+        "init.js",
+    ] {
+        assert!(html.contains(asset), "page loads {asset}");
+        let response = app
+            .send(
+                Request::get(format!("/graphql/assets/{asset}"))
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{asset}");
+        assert!(response.bytes.len() > 100, "{asset} is not empty");
+        assert_eq!(response.header("x-content-type-options"), "nosniff");
+    }
+}
+
+/// SIGTERM while a request is in flight: the request completes, then the server exits cleanly.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_in_flight_requests_finish() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_rapport"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env("RAPPORT_DATA_DIR", dir.path())
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "rapport=info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start rapport");
+    let stdout = server.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        let line = lines.next().expect("server output").expect("line");
+        if line.contains("listening") {
+            break;
+        }
+    }
+
+    let body = json!({ "query": "{ companies { id } }" }).to_string();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    write!(
+        stream,
+        "POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{head}",
+        body.len()
+    )
+    .expect("send head");
+    stream.flush().expect("flush");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    std::thread::sleep(std::time::Duration::from_millis(300));
+
+    stream.write_all(tail.as_bytes()).expect("send tail");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read response");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"companies\":[]"), "{response}");
+
+    let exit = server.wait().expect("server exits");
+    assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
+}

@@ -1,0 +1,12 @@
+//! The one integration-test binary: every test drives the real router over HTTP requests.
+
+mod support;
+
+mod contact_list;
+mod contacts;
+mod http;
+mod lifecycle;
+mod node;
+mod schema;
+mod settings;
+mod stages;

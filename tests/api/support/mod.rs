@@ -1,0 +1,259 @@
+//! The test application: the real router over a private database, driven without a socket.
+//!
+//! Every `api_test!` runs twice: on a fresh SQLite file, and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set (each test in its own database cloned from a migrated template).
+//! With `CI` set, a missing `TEST_DATABASE_URL` fails the PostgreSQL half instead of skipping it.
+
+pub mod postgres;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use http_body_util::BodyExt as _;
+use rapport::config::HttpSettings;
+use rapport::db::{Db, DbOptions, StatementCounter, migrate};
+use rapport::http::{AppState, router};
+use serde_json::{Value, json};
+use tower::ServiceExt as _;
+
+/// Declares a test that runs on each backend: `api_test!(async fn name(app) { ... });`
+#[macro_export]
+macro_rules! api_test {
+    ($(#[$meta:meta])* async fn $name:ident($app:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let $app = $crate::support::TestApp::sqlite().await;
+                $body
+            }
+
+            $(#[$meta])*
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some($app) = $crate::support::TestApp::postgres().await else {
+                    return;
+                };
+                $body
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    pub statements: StatementCounter,
+    _storage: Storage,
+}
+
+enum Storage {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres(#[allow(dead_code)] postgres::TestDatabase),
+}
+
+impl TestApp {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = dir.path().join("rapport.sqlite3").display().to_string();
+        migrate::run_pending(&url).await.expect("migrate SQLite");
+        Self::start(&url, Storage::Sqlite(dir)).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        let database = postgres::TestDatabase::create().await?;
+        let url = database.url.clone();
+        Some(Self::start(&url, Storage::Postgres(database)).await)
+    }
+
+    async fn start(url: &str, storage: Storage) -> Self {
+        let statements = StatementCounter::default();
+        let options = DbOptions {
+            pool_size: 4,
+            statement_counter: Some(statements.clone()),
+        };
+        let db = Db::connect(url, options).await.expect("connect");
+        let router = router(AppState::new(db.clone(), Self::settings()));
+        Self {
+            router,
+            db,
+            statements,
+            _storage: storage,
+        }
+    }
+
+    pub fn settings() -> HttpSettings {
+        HttpSettings::default()
+    }
+
+    /// Sends any request through the router.
+    pub async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router is infallible");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("read body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            bytes,
+        }
+    }
+
+    /// POSTs a GraphQL request as JSON.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Gql {
+        let body = json!({ "query": query, "variables": variables });
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        Gql::from(self.send(request).await)
+    }
+
+    /// POSTs a GraphQL request and returns its `data`, failing on any error.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        self.graphql(query, variables).await.data()
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.bytes)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// A GraphQL response body with helpers for the error model.
+#[derive(Debug)]
+pub struct Gql {
+    pub status: StatusCode,
+    pub body: Value,
+}
+
+impl From<TestResponse> for Gql {
+    fn from(response: TestResponse) -> Self {
+        Self {
+            status: response.status,
+            body: response.json(),
+        }
+    }
+}
+
+impl Gql {
+    pub fn data(self) -> Value {
+        assert!(
+            self.body.get("errors").is_none(),
+            "unexpected errors: {:#}",
+            self.body
+        );
+        self.body["data"].clone()
+    }
+
+    /// The only error of the response.
+    pub fn error(&self) -> &Value {
+        let errors = self.body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("expected errors: {:#}", self.body));
+        assert_eq!(errors.len(), 1, "expected one error: {:#}", self.body);
+        &errors[0]
+    }
+
+    pub fn code(&self) -> &str {
+        self.error()["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("error without a code: {:#}", self.body))
+    }
+
+    /// `(path, code)` of every invalid field of a BAD_USER_INPUT error, sorted by path.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        assert_eq!(self.code(), "BAD_USER_INPUT", "{:#}", self.body);
+        let mut fields: Vec<(String, String)> = self.error()["extensions"]["fields"]
+            .as_array()
+            .expect("fields")
+            .iter()
+            .map(|f| {
+                (
+                    f["path"].as_str().unwrap_or_default().to_owned(),
+                    f["code"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        fields.sort();
+        fields
+    }
+}
+
+/// Builds `[("path", "CODE"), ...]` for comparing with [`Gql::fields`].
+pub fn fields(expected: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut fields: Vec<(String, String)> = expected
+        .iter()
+        .map(|(p, c)| ((*p).to_owned(), (*c).to_owned()))
+        .collect();
+    fields.sort();
+    fields
+}
+
+impl TestApp {
+    /// Runs raw SQL, for arranging rows no mutation can create yet.
+    pub async fn exec_sql(&self, sql: &str) {
+        use diesel_async::SimpleAsyncConnection as _;
+        let mut conn = self.db.conn().await.expect("connection");
+        rapport::with_conn!(conn, |c| c.batch_execute(sql).await).expect("execute SQL");
+    }
+
+    /// Runs a GraphQL request directly on the schema as `viewer` (HTTP always runs as the
+    /// local administrator until authentication exists).
+    pub async fn graphql_as(
+        &self,
+        viewer: rapport::viewer::Viewer,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let schema = rapport::graphql::schema(self.db.clone(), Default::default());
+        let request = async_graphql::Request::new(query)
+            .variables(async_graphql::Variables::from_json(variables));
+        let response = rapport::graphql::execute(&schema, request, &self.db, viewer).await;
+        serde_json::to_value(response).expect("response serialises")
+    }
+}
+
+impl TestApp {
+    /// `SELECT count(*) FROM <from_where>`, for checking rows no query exposes.
+    pub async fn count(&self, from_where: &str) -> i64 {
+        use diesel_async::RunQueryDsl as _;
+        let mut conn = self.db.conn().await.expect("connection");
+        let sql = format!("SELECT count(*) FROM {from_where}");
+        rapport::with_conn!(conn, |c| diesel::dsl::sql::<diesel::sql_types::BigInt>(
+            &sql
+        )
+        .get_result::<i64>(c)
+        .await)
+        .expect("count")
+    }
+}
