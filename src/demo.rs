@@ -750,6 +750,9 @@ impl History {
         if at > now {
             return false;
         }
+        if let Some(stay) = self.transitions.last_mut() {
+            stay.dwell_seconds = Some((at.0 - stay.occurred_at.0).num_seconds());
+        }
         self.transitions.push(NewTransition {
             contact_id: 0,
             from_step_id: Some(self.step),
@@ -758,6 +761,7 @@ impl History {
             note: note.map(Into::into),
             actor_id: actor,
             occurred_at: at,
+            dwell_seconds: None,
             created_at: at,
             updated_at: at,
         });
@@ -799,6 +803,7 @@ fn walk_lifecycle(
             note: None,
             actor_id: actor(rng),
             occurred_at: created_at,
+            dwell_seconds: None,
             created_at,
             updated_at: created_at,
         }],
@@ -825,6 +830,19 @@ fn walk_lifecycle(
 
     let mut at = start;
     while at < target {
+        // Setbacks: a third of the time the deal slips back a step before moving on again
+        // (a proposal reworked, a negotiation restarted).
+        if at > start && rng.chance(0.35) {
+            let dwell = rng.dwell(TimeDelta::hours(1), TimeDelta::weeks(2));
+            let who = actor(rng);
+            let back = (lifecycle.open[at - 1], ContactStatus::Open);
+            let again = (lifecycle.open[at], ContactStatus::Open);
+            if !history.advance(back, None, None, who, dwell, now)
+                || !history.advance(again, None, None, who, dwell, now)
+            {
+                return history;
+            }
+        }
         at = (at + if rng.chance(0.15) { 2 } else { 1 }).min(target);
         let dwell = rng.dwell(TimeDelta::hours(1), TimeDelta::weeks(3));
         let who = actor(rng);

@@ -7,6 +7,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::contacts::list::FilterSql;
 use crate::contacts::model::ContactStatus;
+use crate::db::raw::{self, id_list};
 use crate::db::schema::contacts;
 use crate::db::{BackendKind, Conn};
 use crate::error::AppResult;
@@ -135,20 +136,7 @@ fn period_start(kind: BackendKind, period: Period, column: &str) -> String {
     }
 }
 
-fn id_list(ids: &[i64]) -> String {
-    if ids.is_empty() {
-        "NULL".to_owned()
-    } else {
-        ids.iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-}
-
 /// Closing transitions (into WON or LOST steps) in `[from, to)`, counted by `grouping`.
-/// Ids are typed integers and outcomes a fixed set, so they are written into the SQL; the
-/// bounds are bound parameters.
 pub async fn closing_reason_counts(
     conn: &mut Conn,
     viewer: &Viewer,
@@ -179,11 +167,14 @@ pub async fn closing_reason_counts(
     if let Some(ids) = viewer.company_ids() {
         conditions.push(format!(
             "(c.company_id IS NULL OR c.company_id IN ({}))",
-            id_list(ids)
+            id_list(ids.iter().copied())
         ));
     }
     if let Some(ids) = &filter.company_ids {
-        conditions.push(format!("c.company_id IN ({})", id_list(ids)));
+        conditions.push(format!(
+            "c.company_id IN ({})",
+            id_list(ids.iter().copied())
+        ));
     }
     if let Some(outcomes) = &filter.outcomes {
         let quoted: Vec<String> = outcomes
@@ -201,17 +192,26 @@ pub async fn closing_reason_counts(
         ));
     }
     if let Some(ids) = &filter.segmentation_ids {
-        conditions.push(format!("c.segmentation_id IN ({})", id_list(ids)));
+        conditions.push(format!(
+            "c.segmentation_id IN ({})",
+            id_list(ids.iter().copied())
+        ));
     }
     if let Some(ids) = &filter.owner_ids {
-        conditions.push(format!("c.owner_id IN ({})", id_list(ids)));
+        conditions.push(format!("c.owner_id IN ({})", id_list(ids.iter().copied())));
     }
     if let Some(ids) = &filter.template_ids {
-        conditions.push(format!("g.template_id IN ({})", id_list(ids)));
+        conditions.push(format!(
+            "g.template_id IN ({})",
+            id_list(ids.iter().copied())
+        ));
     }
-    let (has_from, has_to) = (filter.from.is_some(), filter.to.is_some());
-    conditions.push("(? OR t.occurred_at >= ?)".to_owned());
-    conditions.push("(? OR t.occurred_at < ?)".to_owned());
+    if filter.from.is_some() {
+        conditions.push("t.occurred_at >= ?".to_owned());
+    }
+    if filter.to.is_some() {
+        conditions.push("t.occurred_at < ?".to_owned());
+    }
     let grouped: Vec<String> = (1..=6)
         .filter(|i| match i {
             1 => grouping.reason_code,
@@ -242,30 +242,6 @@ pub async fn closing_reason_counts(
     if !grouped.is_empty() {
         sql.push_str(&format!(" GROUP BY {}", grouped.join(", ")));
     }
-    if kind == BackendKind::Postgres {
-        // Bind markers are positional on PostgreSQL.
-        let mut n = 0;
-        sql = sql
-            .split('?')
-            .enumerate()
-            .map(|(i, part)| {
-                if i == 0 {
-                    part.to_owned()
-                } else {
-                    n += 1;
-                    format!("${n}{part}")
-                }
-            })
-            .collect();
-    }
-    let epoch = Timestamp(chrono::DateTime::UNIX_EPOCH.naive_utc());
-    let from = filter.from.unwrap_or(epoch);
-    let to = filter.to.unwrap_or(epoch);
-    Ok(with_conn!(conn, |c| diesel::sql_query(sql.clone())
-        .bind::<diesel::sql_types::Bool, _>(!has_from)
-        .bind::<diesel::sql_types::Timestamp, _>(from)
-        .bind::<diesel::sql_types::Bool, _>(!has_to)
-        .bind::<diesel::sql_types::Timestamp, _>(to)
-        .load::<ReasonRow>(c)
-        .await)?)
+    let bounds: Vec<Timestamp> = [filter.from, filter.to].into_iter().flatten().collect();
+    raw::load(conn, &sql, &bounds).await
 }

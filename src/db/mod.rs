@@ -3,6 +3,7 @@
 
 pub mod loader;
 pub mod migrate;
+pub mod raw;
 pub mod schema;
 pub mod scope;
 mod text_enum;

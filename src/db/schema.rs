@@ -143,6 +143,7 @@ diesel::table! {
         note -> Nullable<Text>,
         actor_id -> Nullable<BigInt>,
         occurred_at -> Timestamp,
+        dwell_seconds -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

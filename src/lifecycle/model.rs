@@ -141,6 +141,9 @@ pub struct StageTransition {
     #[graphql(skip)]
     pub actor_id: Option<i64>,
     pub occurred_at: Timestamp,
+    /// Whole seconds the contact spent on the step it entered here, until its next move; null
+    /// while it is still there.
+    pub dwell_seconds: Option<i64>,
     #[graphql(skip)]
     pub created_at: Timestamp,
     #[graphql(skip)]

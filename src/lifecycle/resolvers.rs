@@ -1,8 +1,11 @@
 //! GraphQL queries and mutations of lifecycle templates, categories and steps.
 
+use std::collections::HashMap;
+
 use async_graphql::{Context, ID, Object};
 
 use super::events::{StageEvent, StageEvents};
+use super::funnel::{self, FunnelStep, LifecycleFunnelFilter};
 use super::input::*;
 use super::model::*;
 use super::{rules, store};
@@ -11,7 +14,7 @@ use crate::contacts::model::{Contact, ContactStatus};
 use crate::contacts::store as contacts_store;
 use crate::error::{AppError, AppResult};
 use crate::graphql::context::{db, viewer};
-use crate::ids::{CategoryId, ContactId, ReasonCodeId, StepId, TemplateId, TypedId};
+use crate::ids::{CategoryId, CompanyId, ContactId, ReasonCodeId, StepId, TemplateId, TypedId};
 use crate::settings::resolvers::{
     check_company, ensure_unused, ensure_unused_elsewhere, list_scope, not_found, record_id,
 };
@@ -34,6 +37,78 @@ impl LifecycleQuery {
         let list = list_scope(company_id.as_ref(), include_tenant_wide)?;
         let mut conn = db(ctx).conn().await?;
         store::list_templates(&mut conn, viewer(ctx), &list).await
+    }
+
+    /// The template's path as a funnel for BI tools: per step in path order, how many contacts
+    /// got at least that far, how many stand there now, the conversion to the next step, and
+    /// how long completed stays lasted. Moves count when they happened in `[from, to)`.
+    async fn lifecycle_funnel(
+        &self,
+        ctx: &Context<'_>,
+        template_id: ID,
+        filter: Option<LifecycleFunnelFilter>,
+    ) -> AppResult<Vec<FunnelStep>> {
+        let filter = filter.unwrap_or_default();
+        let mut v = Validator::new();
+        let template = v.id::<TemplateId>("templateId", &template_id);
+        let company_ids = filter.company_ids.as_ref().map(|ids| {
+            v.ids::<CompanyId>("filter.companyIds", ids)
+                .into_iter()
+                .map(CompanyId::get)
+                .collect()
+        });
+        if let (Some(from), Some(to)) = (filter.from, filter.to)
+            && to < from
+        {
+            v.push("filter.to", code::OUT_OF_RANGE, "must not be before `from`");
+        }
+        let viewer = viewer(ctx);
+        let mut conn = db(ctx).conn().await?;
+        let found = match template {
+            Some(id) => {
+                let found = store::find_template(&mut conn, viewer, id.get()).await?;
+                if found.is_none() {
+                    v.push("templateId", code::NOT_FOUND, "no such lifecycle template");
+                }
+                found
+            }
+            None => None,
+        };
+        let template = v.require(found)?;
+        v.finish()?;
+        let categories = store::categories_of_templates(&mut conn, viewer, &[template.id]).await?;
+        let category_ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
+        let mut steps = store::steps_of_categories(&mut conn, viewer, &category_ids).await?;
+        // Path order: categories by position, then steps by position within them.
+        let rank: HashMap<i64, usize> = category_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (*id, i))
+            .collect();
+        steps.sort_by_key(|s| (rank.get(&s.category_id).copied(), s.position, s.id));
+        let scope = store::FunnelScope {
+            positions: funnel::positions(&steps),
+            company_ids,
+            from: filter.from,
+            to: filter.to,
+        };
+        let mut counts = funnel::FunnelCounts {
+            furthest: store::funnel_furthest(&mut conn, viewer, &scope).await?,
+            lost_entered: store::funnel_lost_entered(&mut conn, viewer, &scope).await?,
+            current: store::funnel_current(&mut conn, viewer, &scope).await?,
+            stays: store::funnel_stays(&mut conn, viewer, &scope).await?,
+            middles: HashMap::new(),
+        };
+        let picks: Vec<(i64, i64, i64)> = steps
+            .iter()
+            .filter_map(|step| {
+                let (stays, _) = counts.stays.get(&step.id)?;
+                let (offset, count) = funnel::middle_of(*stays)?;
+                Some((step.id, offset, count))
+            })
+            .collect();
+        counts.middles = store::funnel_dwell_at(&mut conn, viewer, &scope, &picks).await?;
+        Ok(funnel::assemble(&steps, &counts))
     }
 }
 

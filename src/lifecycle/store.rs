@@ -1,5 +1,7 @@
 //! SQL of the lifecycle tables. Categories and steps are visible through their template.
 
+use std::collections::HashMap;
+
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
@@ -7,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use super::input::*;
 use super::model::*;
 use crate::db::Conn;
+use crate::db::raw::{self, id_list};
 use crate::db::schema::{
     contacts, lifecycle_categories, lifecycle_steps, lifecycle_templates, stage_transitions,
 };
@@ -455,6 +458,7 @@ pub struct NewTransition {
     pub note: Option<String>,
     pub actor_id: Option<i64>,
     pub occurred_at: Timestamp,
+    pub dwell_seconds: Option<i64>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -476,20 +480,38 @@ impl NewTransition {
             note: None,
             actor_id,
             occurred_at: at,
+            dwell_seconds: None,
             created_at: at,
             updated_at: at,
         }
     }
 }
 
+/// Records a move and closes the stay it ends: the contact's open transition gets its dwell
+/// time. Callers hold the contact's lock, so there is at most one open stay.
 pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResult<StageTransition> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(
-        stage_transitions::table
-    )
-    .values(new)
-    .returning(StageTransition::as_returning())
-    .get_result(c)
-    .await)?)
+    Ok(with_conn!(conn, |c| {
+        let open: Option<(i64, Timestamp)> = stage_transitions::table
+            .filter(stage_transitions::contact_id.eq(new.contact_id))
+            .filter(stage_transitions::dwell_seconds.is_null())
+            .select((stage_transitions::id, stage_transitions::occurred_at))
+            .first(c)
+            .await
+            .optional()?;
+        if let Some((id, entered_at)) = open {
+            // A clock that went back gives a zero stay, never a negative one.
+            let dwell = (new.occurred_at.0 - entered_at.0).num_seconds().max(0);
+            diesel::update(stage_transitions::table.find(id))
+                .set(stage_transitions::dwell_seconds.eq(dwell))
+                .execute(c)
+                .await?;
+        }
+        diesel::insert_into(stage_transitions::table)
+            .values(new)
+            .returning(StageTransition::as_returning())
+            .get_result(c)
+            .await
+    })?)
 }
 
 /// The stage history of these contacts (visible to the viewer), newest first per contact.
@@ -534,4 +556,225 @@ pub async fn template_of_step(conn: &mut Conn, step_id: i64) -> AppResult<i64> {
         .select(lifecycle_categories::template_id)
         .first(c)
         .await)?)
+}
+
+// ---- funnel ------------------------------------------------------------------------------------
+
+/// Which moves a funnel counts: into the template's steps, by contacts the viewer sees (of the
+/// filtered companies), in `[from, to)`.
+#[derive(Debug, Clone)]
+pub struct FunnelScope {
+    /// Step ids with their funnel position (0 for lost steps), in path order.
+    pub positions: Vec<(i64, i32)>,
+    pub company_ids: Option<Vec<i64>>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+#[derive(QueryableByName)]
+struct PositionCount {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    position: i32,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct StepCount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    step_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+}
+
+#[derive(QueryableByName)]
+struct StepStays {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    step_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    count: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    total: i64,
+}
+
+#[derive(QueryableByName)]
+struct StepDwell {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    step_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    dwell: i64,
+}
+
+impl FunnelScope {
+    /// Conditions on `contacts c`: the viewer's scope and the company filter.
+    fn contact_conditions(&self, viewer: &Viewer) -> Vec<String> {
+        let mut conditions = Vec::new();
+        if let Some(ids) = viewer.company_ids() {
+            conditions.push(format!(
+                "(c.company_id IS NULL OR c.company_id IN ({}))",
+                id_list(ids.iter().copied())
+            ));
+        }
+        if let Some(ids) = &self.company_ids {
+            conditions.push(format!(
+                "c.company_id IN ({})",
+                id_list(ids.iter().copied())
+            ));
+        }
+        conditions
+    }
+
+    /// Conditions on `stage_transitions t` for moves into `steps`, with the window's markers.
+    fn move_conditions(&self, viewer: &Viewer, steps: impl IntoIterator<Item = i64>) -> String {
+        let mut conditions = vec![format!("t.to_step_id IN ({})", id_list(steps))];
+        let contacts = self.contact_conditions(viewer);
+        if !contacts.is_empty() {
+            conditions.push(format!(
+                "t.contact_id IN (SELECT c.id FROM contacts c WHERE {})",
+                contacts.join(" AND ")
+            ));
+        }
+        if self.from.is_some() {
+            conditions.push("t.occurred_at >= ?".to_owned());
+        }
+        if self.to.is_some() {
+            conditions.push("t.occurred_at < ?".to_owned());
+        }
+        conditions.join(" AND ")
+    }
+
+    fn window(&self) -> Vec<Timestamp> {
+        [self.from, self.to].into_iter().flatten().collect()
+    }
+
+    fn step_ids(&self) -> impl Iterator<Item = i64> + '_ {
+        self.positions.iter().map(|(id, _)| *id)
+    }
+}
+
+/// Contacts by the furthest funnel position they entered in the window.
+pub async fn funnel_furthest(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    scope: &FunnelScope,
+) -> AppResult<HashMap<i32, i64>> {
+    let position_of: Vec<String> = scope
+        .positions
+        .iter()
+        .filter(|(_, position)| *position > 0)
+        .map(|(id, position)| format!("WHEN {id} THEN {position}"))
+        .collect();
+    let sql = format!(
+        "SELECT f.furthest AS position, COUNT(*) AS count FROM ( \
+           SELECT t.contact_id, MAX(CASE t.to_step_id {} ELSE 0 END) AS furthest \
+           FROM stage_transitions t WHERE {} GROUP BY t.contact_id \
+         ) f GROUP BY f.furthest",
+        position_of.join(" "),
+        scope.move_conditions(viewer, scope.step_ids()),
+    );
+    let rows: Vec<PositionCount> = raw::load(conn, &sql, &scope.window()).await?;
+    Ok(rows.into_iter().map(|r| (r.position, r.count)).collect())
+}
+
+/// Contacts that entered each lost step in the window.
+pub async fn funnel_lost_entered(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    scope: &FunnelScope,
+) -> AppResult<HashMap<i64, i64>> {
+    let lost: Vec<i64> = scope
+        .positions
+        .iter()
+        .filter(|(_, position)| *position == 0)
+        .map(|(id, _)| *id)
+        .collect();
+    if lost.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT t.to_step_id AS step_id, COUNT(DISTINCT t.contact_id) AS count \
+         FROM stage_transitions t WHERE {} GROUP BY t.to_step_id",
+        scope.move_conditions(viewer, lost),
+    );
+    step_counts(conn, &sql, &scope.window()).await
+}
+
+/// Contacts standing on each step now (the window does not apply).
+pub async fn funnel_current(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    scope: &FunnelScope,
+) -> AppResult<HashMap<i64, i64>> {
+    let mut conditions = vec![format!(
+        "c.current_step_id IN ({})",
+        id_list(scope.step_ids())
+    )];
+    conditions.extend(scope.contact_conditions(viewer));
+    let sql = format!(
+        "SELECT c.current_step_id AS step_id, COUNT(*) AS count FROM contacts c \
+         WHERE {} GROUP BY c.current_step_id",
+        conditions.join(" AND "),
+    );
+    step_counts(conn, &sql, &[]).await
+}
+
+async fn step_counts(
+    conn: &mut Conn,
+    sql: &str,
+    window: &[Timestamp],
+) -> AppResult<HashMap<i64, i64>> {
+    let rows: Vec<StepCount> = raw::load(conn, sql, window).await?;
+    Ok(rows.into_iter().map(|r| (r.step_id, r.count)).collect())
+}
+
+/// Completed stays per step that began in the window: how many, and their total seconds.
+pub async fn funnel_stays(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    scope: &FunnelScope,
+) -> AppResult<HashMap<i64, (i64, i64)>> {
+    let sql = format!(
+        "SELECT t.to_step_id AS step_id, COUNT(*) AS count, \
+           CAST(SUM(t.dwell_seconds) AS BIGINT) AS total \
+         FROM stage_transitions t WHERE {} AND t.dwell_seconds IS NOT NULL \
+         GROUP BY t.to_step_id",
+        scope.move_conditions(viewer, scope.step_ids()),
+    );
+    let rows: Vec<StepStays> = raw::load(conn, &sql, &scope.window()).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.step_id, (r.count, r.total)))
+        .collect())
+}
+
+/// The dwell times at `(step, offset, count)` in each step's dwell order: one statement that
+/// walks the `(to_step_id, dwell_seconds)` index of each step instead of sorting all stays.
+pub async fn funnel_dwell_at(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    scope: &FunnelScope,
+    picks: &[(i64, i64, i64)],
+) -> AppResult<HashMap<i64, Vec<i64>>> {
+    if picks.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let parts: Vec<String> = picks
+        .iter()
+        .enumerate()
+        .map(|(i, (step, offset, count))| {
+            format!(
+                "SELECT * FROM (SELECT t.to_step_id AS step_id, t.dwell_seconds AS dwell \
+                 FROM stage_transitions t WHERE {} AND t.dwell_seconds IS NOT NULL \
+                 ORDER BY t.dwell_seconds LIMIT {count} OFFSET {offset}) m{i}",
+                scope.move_conditions(viewer, [*step]),
+            )
+        })
+        .collect();
+    let window: Vec<Timestamp> = picks.iter().flat_map(|_| scope.window()).collect();
+    let rows: Vec<StepDwell> = raw::load(conn, &parts.join(" UNION ALL "), &window).await?;
+    let mut middles: HashMap<i64, Vec<i64>> = HashMap::new();
+    for row in rows {
+        middles.entry(row.step_id).or_default().push(row.dwell);
+    }
+    Ok(middles)
 }
