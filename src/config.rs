@@ -48,6 +48,12 @@ pub struct ServeArgs {
     #[arg(long, env = "RAPPORT_MAX_UPLOAD_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_upload_bytes: usize,
 
+    /// Where document bytes are stored: an object-store URL (`s3://bucket/prefix`,
+    /// `gs://…`, `az://…`, `file:///path`); credentials come from the backend's usual
+    /// environment variables. Default: `documents` under the data directory.
+    #[arg(long, env = "RAPPORT_DOCUMENTS_URL")]
+    pub documents_url: Option<String>,
+
     /// Seconds a request may take before it is answered with SERVICE_UNAVAILABLE.
     #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,

@@ -8,7 +8,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ParseRequestError, ServerError};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -19,6 +19,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::config::HttpSettings;
 use crate::db::Db;
+use crate::documents::{self, DocumentStorage};
 use crate::error::ErrorCode;
 use crate::graphql::{self, AppSchema};
 use crate::viewer::Viewer;
@@ -33,19 +34,22 @@ pub struct AppState {
     pub schema: AppSchema,
     pub db: Db,
     pub settings: HttpSettings,
+    pub documents: DocumentStorage,
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: HttpSettings) -> Self {
+    pub fn new(db: Db, settings: HttpSettings, documents: DocumentStorage) -> Self {
         Self {
             schema: graphql::schema(
                 db.clone(),
                 graphql::ApiSettings {
                     default_phone_region: settings.default_phone_region.clone(),
+                    documents: documents.clone(),
                 },
             ),
             db,
             settings,
+            documents,
         }
     }
 }
@@ -55,6 +59,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
         .route("/graphql/assets/{file}", get(graphiql_asset))
+        .route("/documents/{id}", get(download_document))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
@@ -106,7 +111,16 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         .max_num_files(MAX_FILES);
     let request = match async_graphql::http::receive_body(content_type, reader, options).await {
         Ok(request) => request,
-        Err(ParseRequestError::PayloadTooLarge) => return too_large(limit),
+        Err(ParseRequestError::PayloadTooLarge) => {
+            return error_response(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                &format!(
+                    "a file may have at most {} bytes",
+                    state.settings.max_upload_bytes
+                ),
+            );
+        }
         Err(ParseRequestError::Io(error)) if is_length_limit(&error) => return too_large(limit),
         Err(error) => {
             return error_response(
@@ -116,6 +130,13 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             );
         }
     };
+    if request.uploads.len() > MAX_FILES {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            &format!("a request may carry at most {MAX_FILES} files"),
+        );
+    }
     execute(&state, request, &headers).await
 }
 
@@ -150,6 +171,41 @@ async fn graphql_get(
         return response;
     }
     execute(&state, request, &headers).await
+}
+
+#[derive(serde::Deserialize)]
+struct DownloadParams {
+    inline: Option<String>,
+}
+
+/// A document's bytes; `?inline=1` previews PDFs and raster images in the browser.
+async fn download_document(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(params): Query<DownloadParams>,
+    headers: HeaderMap,
+) -> Response {
+    let inline = params
+        .inline
+        .as_deref()
+        .is_some_and(|v| v == "1" || v == "true");
+    let viewer = Viewer::local_admin();
+    match documents::download::respond(&state.db, &state.documents, &viewer, &id, inline, &headers)
+        .await
+    {
+        Ok(response) => response,
+        Err(error) => {
+            let status = match error.code() {
+                ErrorCode::NotFound => StatusCode::NOT_FOUND,
+                ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            if status == StatusCode::INTERNAL_SERVER_ERROR {
+                tracing::error!(error = ?error, "serving a document");
+            }
+            error_response(status, error.code(), &error.message())
+        }
+    }
 }
 
 /// Subscriptions over graphql-transport-ws (and the older graphql-ws protocol).

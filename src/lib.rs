@@ -5,6 +5,7 @@ pub mod config;
 pub mod contacts;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod graphql;
 pub mod http;

@@ -117,7 +117,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if args.demo {
         demo::load_if_empty(&db).await?;
     }
-    let app = http::router(http::AppState::new(db, HttpSettings::from(&args)));
+    let documents = rapport::documents::DocumentStorage::open(
+        args.documents_url.as_deref(),
+        &args.database.data_dir,
+        args.max_upload_bytes,
+    )?;
+    let app = http::router(http::AppState::new(
+        db,
+        HttpSettings::from(&args),
+        documents,
+    ));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

@@ -7,6 +7,8 @@ use super::loaders::{AccountsOf, AddressesOf, BankAccountsOf, EmailsOf, PhonesOf
 use crate::db::schema::{
     contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contacts,
 };
+use crate::documents::loaders::DocumentsOf;
+use crate::documents::model::Document;
 use crate::error::AppError;
 use crate::graphql::context::{load_company, load_list, load_opt, loaders};
 use crate::ids::CategoryId;
@@ -219,6 +221,11 @@ impl Contact {
 
     async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactPhone>> {
         load_list(ctx, PhonesOf(ContactId(self.id))).await
+    }
+
+    /// Uploaded documents, newest first.
+    async fn documents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Document>> {
+        load_list(ctx, DocumentsOf(ContactId(self.id))).await
     }
 
     async fn addresses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactAddress>> {

@@ -475,13 +475,17 @@ impl ContactsMutation {
     async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> AppResult<ID> {
         let id = record_id::<ContactId>(&id)?;
         let viewer = viewer(ctx);
-        db(ctx)
+        let keys = db(ctx)
             .transaction(async move |c| {
                 find_contact(c, viewer, id).await?;
+                let keys = crate::documents::storage_keys_of_contact(c, id.0).await?;
                 store::delete_contact(c, id.0).await?;
-                Ok(id.to_id())
+                Ok(keys)
             })
-            .await
+            .await?;
+        // The rows went with the contact; now the bytes they pointed at.
+        settings(ctx).documents.delete_all(&keys).await;
+        Ok(id.to_id())
     }
 
     /// Replaces the accounts a contact is assigned to.

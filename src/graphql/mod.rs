@@ -12,6 +12,8 @@ use crate::analytics::resolvers::AnalyticsQuery;
 use crate::contacts::resolvers::{ContactsMutation, ContactsQuery};
 use crate::db::Db;
 use crate::db::loader::Reader;
+use crate::documents::DocumentStorage;
+use crate::documents::resolvers::DocumentsMutation;
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
     LifecycleMutation, LifecycleQuery, StageMutation, StageSubscription,
@@ -34,6 +36,7 @@ pub struct Mutation(
     StageMutation,
     SettingsMutation,
     LifecycleMutation,
+    DocumentsMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, StageSubscription>;
@@ -52,6 +55,8 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, StageSubscription>
 pub struct ApiSettings {
     /// Region for phone numbers typed without a country prefix.
     pub default_phone_region: Option<String>,
+    /// Where document bytes go, and how large one may be.
+    pub documents: DocumentStorage,
 }
 
 /// The executable schema, serving `db`.

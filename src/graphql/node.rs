@@ -6,12 +6,13 @@ use super::context::loaders;
 use crate::contacts::model::{
     Contact, ContactAddress, ContactBankAccount, ContactEmail, ContactPhone,
 };
+use crate::documents::model::Document;
 use crate::error::{AppError, AppResult};
-use crate::ids::TransitionId;
 use crate::ids::{
     self, AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId,
     EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TypedId, UserId,
 };
+use crate::ids::{DocumentId, TransitionId};
 use crate::lifecycle::model::{
     LifecycleCategory, LifecycleStep, LifecycleTemplate, StageTransition,
 };
@@ -28,6 +29,7 @@ pub enum Node {
     ContactPhone(ContactPhone),
     ContactAddress(ContactAddress),
     ContactBankAccount(ContactBankAccount),
+    Document(Document),
     Company(Company),
     User(User),
     Segmentation(Segmentation),
@@ -85,6 +87,7 @@ enum NodeKey {
     Phone(PhoneId),
     Address(AddressId),
     BankAccount(BankAccountId),
+    Document(DocumentId),
     Company(CompanyId),
     User(UserId),
     Segmentation(SegmentationId),
@@ -111,6 +114,7 @@ fn parse_node_id(v: &mut Validator, path: &str, id: &ID) -> Option<NodeKey> {
         PhoneId::TYPE_NAME => NodeKey::Phone(PhoneId(n)),
         AddressId::TYPE_NAME => NodeKey::Address(AddressId(n)),
         BankAccountId::TYPE_NAME => NodeKey::BankAccount(BankAccountId(n)),
+        DocumentId::TYPE_NAME => NodeKey::Document(DocumentId(n)),
         CompanyId::TYPE_NAME => NodeKey::Company(CompanyId(n)),
         UserId::TYPE_NAME => NodeKey::User(UserId(n)),
         SegmentationId::TYPE_NAME => NodeKey::Segmentation(SegmentationId(n)),
@@ -156,6 +160,7 @@ async fn load(ctx: &Context<'_>, key: NodeKey) -> AppResult<Option<Node>> {
             .load_one(id)
             .await
             .map(|n| n.map(Node::ContactBankAccount)),
+        NodeKey::Document(id) => loaders.load_one(id).await.map(|n| n.map(Node::Document)),
         NodeKey::Company(id) => loaders.load_one(id).await.map(|n| n.map(Node::Company)),
         NodeKey::User(id) => loaders.load_one(id).await.map(|n| n.map(Node::User)),
         NodeKey::Segmentation(id) => loaders

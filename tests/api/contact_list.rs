@@ -300,6 +300,7 @@ const FULL_PAGE: &str = "query($n: Int) { contacts(first: $n) { totalCount edges
     phones { id number isPrimary type { id name } }
     addresses { id address country isPrimary type { id name } }
     bankAccounts { id iban swift }
+    documents { id fileName previewUrl uploadedBy { id } }
     primaryEmail { email } primaryPhone { number } primaryAddress { address }
 } } } }";
 
@@ -318,7 +319,7 @@ api_test!(
             .await["createAccount"]["id"]
             .clone();
         for i in 0..50 {
-            create_contact(
+            let created = create_contact(
                 &app,
                 json!({
                     "name": format!("Contact {i:02}"), "fullName": "Full Name", "scoring": i,
@@ -332,6 +333,9 @@ api_test!(
                 }),
             )
             .await;
+            if i % 2 == 0 {
+                crate::documents::uploaded(&app, &created["id"], "offer.pdf", crate::documents::PDF).await;
+            }
         }
         let mut costs = Vec::new();
         for size in [5, 50] {
@@ -341,6 +345,7 @@ api_test!(
             let edges = data["contacts"]["edges"].as_array().expect("edges");
             assert_eq!(edges.len(), size);
             assert!(edges.iter().all(|e| e["node"]["emails"].as_array().map(Vec::len) == Some(2)));
+            assert!(edges.iter().any(|e| e["node"]["documents"].as_array().map(Vec::len) == Some(1)));
         }
         assert_eq!(costs[0], costs[1], "statements for 5 and 50 contacts: {costs:?}");
         assert!(costs[1] <= 25, "a small, fixed number of statements: {costs:?}");

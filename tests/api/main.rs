@@ -4,6 +4,7 @@ mod support;
 
 mod contact_list;
 mod contacts;
+mod documents;
 mod funnel;
 mod http;
 mod lifecycle;

@@ -12,6 +12,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use http_body_util::BodyExt as _;
 use rapport::config::HttpSettings;
 use rapport::db::{Db, DbOptions, StatementCounter, migrate};
+use rapport::documents::DocumentStorage;
 use rapport::http::{AppState, router};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
@@ -47,6 +48,9 @@ pub struct TestApp {
     pub router: Router,
     pub db: Db,
     pub statements: StatementCounter,
+    /// Document bytes: files under `documents_dir` unless a test swapped the store.
+    pub documents: DocumentStorage,
+    pub documents_dir: tempfile::TempDir,
     _storage: Storage,
 }
 
@@ -76,17 +80,65 @@ impl TestApp {
             statement_counter: Some(statements.clone()),
         };
         let db = Db::connect(url, options).await.expect("connect");
-        let router = router(AppState::new(db.clone(), Self::settings()));
+        let documents_dir = tempfile::tempdir().expect("temp dir");
+        let documents = DocumentStorage::open(
+            None,
+            documents_dir.path(),
+            Self::settings().max_upload_bytes,
+        )
+        .expect("document store");
+        let router = router(AppState::new(
+            db.clone(),
+            Self::settings(),
+            documents.clone(),
+        ));
         Self {
             router,
             db,
             statements,
+            documents,
+            documents_dir,
             _storage: storage,
         }
     }
 
+    /// The same app with its document bytes in `store` (e.g. one that fails on purpose).
+    pub fn with_document_store(
+        mut self,
+        store: std::sync::Arc<dyn object_store::ObjectStore>,
+    ) -> Self {
+        self.documents = DocumentStorage::new(store, Self::settings().max_upload_bytes);
+        self.router = router(AppState::new(
+            self.db.clone(),
+            Self::settings(),
+            self.documents.clone(),
+        ));
+        self
+    }
+
+    /// Every file in the default document directory (bytes nobody may have left behind).
+    pub fn stored_files(&self) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+            for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, found);
+                } else {
+                    found.push(path);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(&self.documents_dir.path().join("documents"), &mut found);
+        found
+    }
+
+    /// The server's defaults, with a 1 MiB document limit so oversize uploads stay cheap.
     pub fn settings() -> HttpSettings {
-        HttpSettings::default()
+        HttpSettings {
+            max_upload_bytes: 1024 * 1024,
+            ..HttpSettings::default()
+        }
     }
 
     /// Sends any request through the router.
@@ -235,7 +287,11 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> Value {
-        let schema = rapport::graphql::schema(self.db.clone(), Default::default());
+        let settings = rapport::graphql::ApiSettings {
+            documents: self.documents.clone(),
+            ..Default::default()
+        };
+        let schema = rapport::graphql::schema(self.db.clone(), settings);
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
         let response = rapport::graphql::execute(&schema, request, &self.db, viewer).await;

@@ -1,0 +1,13 @@
+//! Contact documents: bytes in an object store, rows in the database, uploads through GraphQL
+//! multipart requests and downloads over plain HTTP.
+
+pub mod download;
+pub mod loaders;
+pub mod model;
+pub mod resolvers;
+pub mod rules;
+pub mod storage;
+pub mod store;
+
+pub use storage::DocumentStorage;
+pub use store::storage_keys_of_contact;
