@@ -164,18 +164,10 @@ pub async fn closing_reason_counts(
         }),
     ];
     let mut conditions = vec!["s.outcome IN ('WON', 'LOST')".to_owned()];
-    if let Some(ids) = viewer.company_ids() {
-        conditions.push(format!(
-            "(c.company_id IS NULL OR c.company_id IN ({}))",
-            id_list(ids.iter().copied())
-        ));
-    }
-    if let Some(ids) = &filter.company_ids {
-        conditions.push(format!(
-            "c.company_id IN ({})",
-            id_list(ids.iter().copied())
-        ));
-    }
+    conditions.extend(raw::contact_company_conditions(
+        viewer,
+        filter.company_ids.as_deref(),
+    ));
     if let Some(outcomes) = &filter.outcomes {
         let quoted: Vec<String> = outcomes
             .iter()

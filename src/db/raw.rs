@@ -9,6 +9,7 @@ use diesel_async::RunQueryDsl;
 use super::{BackendKind, Conn};
 use crate::error::AppResult;
 use crate::time::Timestamp;
+use crate::viewer::Viewer;
 use crate::with_conn;
 
 /// `a, b, c` for an `IN (…)` list of typed ids; `NULL` (matching nothing) when empty.
@@ -19,6 +20,25 @@ pub fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
     } else {
         list.join(", ")
     }
+}
+
+/// Conditions on `contacts c` for the viewer's scope (tenant-wide and its companies) and an
+/// optional company filter (which leaves tenant-wide contacts out).
+pub fn contact_company_conditions(viewer: &Viewer, filter: Option<&[i64]>) -> Vec<String> {
+    let mut conditions = Vec::new();
+    if let Some(ids) = viewer.company_ids() {
+        conditions.push(format!(
+            "(c.company_id IS NULL OR c.company_id IN ({}))",
+            id_list(ids.iter().copied())
+        ));
+    }
+    if let Some(ids) = filter {
+        conditions.push(format!(
+            "c.company_id IN ({})",
+            id_list(ids.iter().copied())
+        ));
+    }
+    conditions
 }
 
 /// `?` bind markers as the backend wants them: positional `$1, $2, …` on PostgreSQL.

@@ -608,20 +608,7 @@ struct StepDwell {
 impl FunnelScope {
     /// Conditions on `contacts c`: the viewer's scope and the company filter.
     fn contact_conditions(&self, viewer: &Viewer) -> Vec<String> {
-        let mut conditions = Vec::new();
-        if let Some(ids) = viewer.company_ids() {
-            conditions.push(format!(
-                "(c.company_id IS NULL OR c.company_id IN ({}))",
-                id_list(ids.iter().copied())
-            ));
-        }
-        if let Some(ids) = &self.company_ids {
-            conditions.push(format!(
-                "c.company_id IN ({})",
-                id_list(ids.iter().copied())
-            ));
-        }
-        conditions
+        raw::contact_company_conditions(viewer, self.company_ids.as_deref())
     }
 
     /// Conditions on `stage_transitions t` for moves into `steps`, with the window's markers.
