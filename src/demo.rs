@@ -148,6 +148,20 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<SeedSummary> {
             tracing::info!("{} of {count} demo contacts written", summary.contacts);
         }
     }
+    // Histories went in by the thousand, past the per-move bookkeeping: progress along each
+    // lifecycle is rebuilt from them, one pass per template.
+    db.transaction(async |c| {
+        let templates: Vec<i64> = with_conn!(c, |c| lifecycle_templates::table
+            .select(lifecycle_templates::id)
+            .load(c)
+            .await)?;
+        for template in templates {
+            crate::lifecycle::store::rebuild_progress(c, template).await?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| cli_error("recording lifecycle progress", e))?;
     Ok(summary)
 }
 
@@ -830,9 +844,9 @@ fn walk_lifecycle(
 
     let mut at = start;
     while at < target {
-        // Setbacks: a third of the time the deal slips back a step before moving on again
-        // (a proposal reworked, a negotiation restarted).
-        if at > start && rng.chance(0.35) {
+        // Setbacks: more often than not a deal slips back a step before moving on again (a
+        // proposal reworked, a negotiation restarted); about ten moves a contact in all.
+        if at > start && rng.chance(0.6) {
             let dwell = rng.dwell(TimeDelta::hours(1), TimeDelta::weeks(2));
             let who = actor(rng);
             let back = (lifecycle.open[at - 1], ContactStatus::Open);

@@ -134,6 +134,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    lifecycle_progress (contact_id, template_id) {
+        contact_id -> BigInt,
+        template_id -> BigInt,
+        furthest_step_id -> BigInt,
+    }
+}
+
+diesel::table! {
     stage_transitions (id) {
         id -> BigInt,
         contact_id -> BigInt,
@@ -262,4 +270,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_emails,
     contact_phones,
     contact_documents,
+    lifecycle_progress,
 );

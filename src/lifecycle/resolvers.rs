@@ -92,22 +92,36 @@ impl LifecycleQuery {
             from: filter.from,
             to: filter.to,
         };
-        let mut counts = funnel::FunnelCounts {
-            furthest: store::funnel_furthest(&mut conn, viewer, &scope).await?,
-            lost_entered: store::funnel_lost_entered(&mut conn, viewer, &scope).await?,
-            current: store::funnel_current(&mut conn, viewer, &scope).await?,
-            stays: store::funnel_stays(&mut conn, viewer, &scope).await?,
-            middles: HashMap::new(),
+        // Contacts' furthest steps take one pass over the moves and the dwell times another:
+        // they run side by side on two connections.
+        let furthest = async {
+            let mut conn = db(ctx).conn().await?;
+            store::funnel_furthest(&mut conn, viewer, &scope, template.id).await
         };
-        let picks: Vec<(i64, i64, i64)> = steps
-            .iter()
-            .filter_map(|step| {
-                let (stays, _) = counts.stays.get(&step.id)?;
-                let (offset, count) = funnel::middle_of(*stays)?;
-                Some((step.id, offset, count))
-            })
-            .collect();
-        counts.middles = store::funnel_dwell_at(&mut conn, viewer, &scope, &picks).await?;
+        let per_step = async {
+            let stays = store::funnel_stays(&mut conn, viewer, &scope).await?;
+            let picks: Vec<(i64, i64, i64)> = steps
+                .iter()
+                .filter_map(|step| {
+                    let (count, _) = stays.get(&step.id)?;
+                    let (offset, middle) = funnel::middle_of(*count)?;
+                    Some((step.id, offset, middle))
+                })
+                .collect();
+            let middles = store::funnel_dwell_at(&mut conn, viewer, &scope, &picks).await?;
+            let lost_entered = store::funnel_lost_entered(&mut conn, viewer, &scope).await?;
+            let current = store::funnel_current(&mut conn, viewer, &scope).await?;
+            AppResult::Ok((stays, middles, lost_entered, current))
+        };
+        let (furthest, (stays, middles, lost_entered, current)) =
+            futures_util::try_join!(furthest, per_step)?;
+        let counts = funnel::FunnelCounts {
+            furthest,
+            lost_entered,
+            current,
+            stays,
+            middles,
+        };
         Ok(funnel::assemble(&steps, &counts))
     }
 }
@@ -300,6 +314,8 @@ impl LifecycleMutation {
                 rules::check_reorder(&current, &requested)
                     .map_err(|message| AppError::field("ids", code::INVALID, message))?;
                 store::set_category_positions(c, &requested).await?;
+                // "Further along the path" changed: progress follows the new order.
+                store::rebuild_progress(c, template.0).await?;
                 Ok(found)
             })
             .await
@@ -419,6 +435,8 @@ impl LifecycleMutation {
                 rules::check_reorder(&current, &requested)
                     .map_err(|message| AppError::field("ids", code::INVALID, message))?;
                 store::set_step_positions(c, &requested).await?;
+                // "Further along the path" changed: progress follows the new order.
+                store::rebuild_progress(c, found.template_id).await?;
                 Ok(found)
             })
             .await

@@ -11,7 +11,8 @@ use super::model::*;
 use crate::db::Conn;
 use crate::db::raw::{self, id_list};
 use crate::db::schema::{
-    contacts, lifecycle_categories, lifecycle_steps, lifecycle_templates, stage_transitions,
+    contacts, lifecycle_categories, lifecycle_progress, lifecycle_steps, lifecycle_templates,
+    stage_transitions,
 };
 use crate::db::scope::ListScope;
 use crate::error::{AppResult, Usage};
@@ -487,10 +488,11 @@ impl NewTransition {
     }
 }
 
-/// Records a move and closes the stay it ends: the contact's open transition gets its dwell
-/// time. Callers hold the contact's lock, so there is at most one open stay.
+/// Records a move, closes the stay it ends (the contact's open transition gets its dwell time)
+/// and advances the contact's progress. Callers hold the contact's lock, so there is at most
+/// one open stay.
 pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResult<StageTransition> {
-    Ok(with_conn!(conn, |c| {
+    let transition = with_conn!(conn, |c| {
         let open: Option<(i64, Timestamp)> = stage_transitions::table
             .filter(stage_transitions::contact_id.eq(new.contact_id))
             .filter(stage_transitions::dwell_seconds.is_null())
@@ -511,7 +513,100 @@ pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResul
             .returning(StageTransition::as_returning())
             .get_result(c)
             .await
-    })?)
+    })?;
+    advance_progress(conn, new.contact_id, new.to_step_id).await?;
+    Ok(transition)
+}
+
+/// Where a step stands on its template's path: categories by position, then steps by
+/// position (ids break ties), as the path is shown.
+type PathRank = (i32, i64, i32, i64);
+
+/// The template, outcome and path rank of a step.
+async fn step_rank(conn: &mut Conn, step_id: i64) -> AppResult<(i64, StepOutcome, PathRank)> {
+    let (template, outcome, category_position, category, position): (
+        i64,
+        StepOutcome,
+        i32,
+        i64,
+        i32,
+    ) = with_conn!(conn, |c| lifecycle_steps::table
+        .inner_join(lifecycle_categories::table)
+        .filter(lifecycle_steps::id.eq(step_id))
+        .select((
+            lifecycle_categories::template_id,
+            lifecycle_steps::outcome,
+            lifecycle_categories::position,
+            lifecycle_categories::id,
+            lifecycle_steps::position,
+        ))
+        .first(c)
+        .await)?;
+    Ok((
+        template,
+        outcome,
+        (category_position, category, position, step_id),
+    ))
+}
+
+/// Records that the contact entered `step_id`, if that is further along its path than any
+/// step it entered before (lost steps are exits, not progress).
+async fn advance_progress(conn: &mut Conn, contact_id: i64, step_id: i64) -> AppResult<()> {
+    let (template, outcome, rank) = step_rank(conn, step_id).await?;
+    if outcome == StepOutcome::Lost {
+        return Ok(());
+    }
+    let furthest: Option<i64> = with_conn!(conn, |c| lifecycle_progress::table
+        .find((contact_id, template))
+        .select(lifecycle_progress::furthest_step_id)
+        .first(c)
+        .await
+        .optional())?;
+    if let Some(furthest) = furthest {
+        let (_, _, furthest_rank) = step_rank(conn, furthest).await?;
+        if furthest_rank >= rank {
+            return Ok(());
+        }
+    }
+    with_conn!(conn, |c| diesel::insert_into(lifecycle_progress::table)
+        .values((
+            lifecycle_progress::contact_id.eq(contact_id),
+            lifecycle_progress::template_id.eq(template),
+            lifecycle_progress::furthest_step_id.eq(step_id),
+        ))
+        .on_conflict((
+            lifecycle_progress::contact_id,
+            lifecycle_progress::template_id
+        ))
+        .do_update()
+        .set(lifecycle_progress::furthest_step_id.eq(step_id))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Rebuilds the progress of every contact along `template_id` from history, for a path whose
+/// order changed (or progress written in bulk).
+pub async fn rebuild_progress(conn: &mut Conn, template_id: i64) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        lifecycle_progress::table.filter(lifecycle_progress::template_id.eq(template_id))
+    )
+    .execute(c)
+    .await)?;
+    let sql = format!(
+        "INSERT INTO lifecycle_progress (contact_id, template_id, furthest_step_id) \
+         SELECT r.contact_id, {template_id}, r.step_id FROM ( \
+           SELECT t.contact_id, s.id AS step_id, ROW_NUMBER() OVER ( \
+             PARTITION BY t.contact_id \
+             ORDER BY g.position DESC, g.id DESC, s.position DESC, s.id DESC) AS n \
+           FROM stage_transitions t \
+           JOIN lifecycle_steps s ON s.id = t.to_step_id \
+           JOIN lifecycle_categories g ON g.id = s.category_id \
+           WHERE g.template_id = {template_id} AND s.outcome <> 'LOST' \
+         ) r WHERE r.n = 1"
+    );
+    with_conn!(conn, |c| diesel::sql_query(sql.as_str()).execute(c).await)?;
+    Ok(())
 }
 
 /// The stage history of these contacts (visible to the viewer), newest first per contact.
@@ -639,12 +734,37 @@ impl FunnelScope {
     }
 }
 
-/// Contacts by the furthest funnel position they entered in the window.
+/// Contacts by the furthest funnel position they entered in the window. Over the whole history
+/// this reads the kept progress (one row per contact); a window needs the moves themselves.
 pub async fn funnel_furthest(
     conn: &mut Conn,
     viewer: &Viewer,
     scope: &FunnelScope,
+    template_id: i64,
 ) -> AppResult<HashMap<i32, i64>> {
+    if scope.from.is_none() && scope.to.is_none() {
+        let mut conditions = vec![format!("p.template_id = {template_id}")];
+        let contacts = scope.contact_conditions(viewer);
+        if !contacts.is_empty() {
+            conditions.push(format!(
+                "p.contact_id IN (SELECT c.id FROM contacts c WHERE {})",
+                contacts.join(" AND ")
+            ));
+        }
+        let sql = format!(
+            "SELECT p.furthest_step_id AS step_id, COUNT(*) AS count FROM lifecycle_progress p \
+             WHERE {} GROUP BY p.furthest_step_id",
+            conditions.join(" AND ")
+        );
+        let by_step = step_counts(conn, &sql, &[]).await?;
+        let mut furthest: HashMap<i32, i64> = HashMap::new();
+        for (step, position) in &scope.positions {
+            if let Some(count) = by_step.get(step) {
+                *furthest.entry(*position).or_default() += count;
+            }
+        }
+        return Ok(furthest);
+    }
     let position_of: Vec<String> = scope
         .positions
         .iter()

@@ -201,14 +201,26 @@ api_test!(
             assert_eq!(journey.moves.last().and_then(|m| m.2), None, "the last stay is open");
         }
         let template = "LifecycleTemplate:1";
-        let path = path(&app, template).await;
+        let steps = path(&app, template).await;
         let all_time = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
 
         let whole = app.data(FUNNEL, json!({ "template": template })).await;
         let rows = actual(&whole);
-        assert_eq!(rows, expected(&path, &journeys, None, all_time));
+        assert_eq!(rows, expected(&steps, &journeys, None, all_time));
         assert_eq!(rows[0]["reached"], journeys.iter().filter(|j| !j.moves.is_empty()).count());
         assert!(rows.iter().any(|r| r["medianDwellSeconds"].as_f64().is_some_and(|m| m > 0.0)));
+
+        // Reordering the path changes what "further along" means; progress follows.
+        app.data(
+            "mutation { reorderLifecycleSteps(categoryId: \"LifecycleCategory:2\", ids: [\"LifecycleStep:4\", \"LifecycleStep:3\"]) { id } }",
+            json!({}),
+        )
+        .await;
+        let reordered = path(&app, template).await;
+        assert_ne!(reordered, steps, "Qualified now comes before Interested");
+        let after = app.data(FUNNEL, json!({ "template": template })).await;
+        assert_eq!(actual(&after), expected(&reordered, &journeys, None, all_time));
+        let steps = reordered;
 
         // A window and a company: only moves inside it count; `current` is now.
         let times: Vec<DateTime<Utc>> = journeys.iter().flat_map(|j| j.moves.iter().map(|m| m.1)).collect();
@@ -225,7 +237,7 @@ api_test!(
             .await;
         assert_eq!(
             actual(&filtered),
-            expected(&path, &journeys, Some(&[company.as_str()]), (from, to))
+            expected(&steps, &journeys, Some(&[company.as_str()]), (from, to))
         );
     }
 );

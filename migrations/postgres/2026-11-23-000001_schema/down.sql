@@ -1,6 +1,7 @@
 -- Drops the schema in reverse dependency order (children before the tables they reference);
 -- each table's indexes go with it.
 DROP TABLE contact_documents;
+DROP TABLE lifecycle_progress;
 DROP TABLE contact_phones;
 DROP TABLE contact_emails;
 DROP TABLE contact_addresses;

@@ -219,6 +219,18 @@ CREATE INDEX stage_transitions_reason_code_id_idx ON stage_transitions (reason_c
 CREATE INDEX stage_transitions_from_step_id_idx ON stage_transitions (from_step_id);
 CREATE INDEX stage_transitions_actor_id_idx ON stage_transitions (actor_id);
 
+-- How far each contact got along each lifecycle it followed: the step furthest along the path
+-- (lost steps aside) it ever entered. Kept with every move and rebuilt from history when a path
+-- is reordered, so a funnel over the whole history reads one row per contact instead of every move.
+CREATE TABLE lifecycle_progress (
+    contact_id       BIGINT NOT NULL REFERENCES contacts (id) ON DELETE CASCADE,
+    template_id      BIGINT NOT NULL REFERENCES lifecycle_templates (id) ON DELETE CASCADE,
+    furthest_step_id BIGINT NOT NULL REFERENCES lifecycle_steps (id) ON DELETE RESTRICT,
+    PRIMARY KEY (contact_id, template_id)
+);
+CREATE INDEX lifecycle_progress_template_step_idx ON lifecycle_progress (template_id, furthest_step_id);
+CREATE INDEX lifecycle_progress_furthest_step_id_idx ON lifecycle_progress (furthest_step_id);
+
 -- Contact details: part of the contact (CASCADE); a detail type in use cannot be deleted (RESTRICT).
 CREATE TABLE contact_bank_accounts (
     id         INTEGER PRIMARY KEY,
