@@ -92,13 +92,16 @@ impl LifecycleQuery {
             from: filter.from,
             to: filter.to,
         };
-        // Contacts' furthest steps take one pass over the moves and the dwell times another:
-        // they run side by side on two connections.
-        let furthest = async {
+        // Counting contacts and timing stays are independent passes: they run side by side
+        // on two connections.
+        let contacts = async {
             let mut conn = db(ctx).conn().await?;
-            store::funnel_furthest(&mut conn, viewer, &scope, template.id).await
+            let furthest = store::funnel_furthest(&mut conn, viewer, &scope, template.id).await?;
+            let lost_entered = store::funnel_lost_entered(&mut conn, viewer, &scope).await?;
+            let current = store::funnel_current(&mut conn, viewer, &scope).await?;
+            AppResult::Ok((furthest, lost_entered, current))
         };
-        let per_step = async {
+        let stays = async {
             let stays = store::funnel_stays(&mut conn, viewer, &scope).await?;
             let picks: Vec<(i64, i64, i64)> = steps
                 .iter()
@@ -109,12 +112,10 @@ impl LifecycleQuery {
                 })
                 .collect();
             let middles = store::funnel_dwell_at(&mut conn, viewer, &scope, &picks).await?;
-            let lost_entered = store::funnel_lost_entered(&mut conn, viewer, &scope).await?;
-            let current = store::funnel_current(&mut conn, viewer, &scope).await?;
-            AppResult::Ok((stays, middles, lost_entered, current))
+            AppResult::Ok((stays, middles))
         };
-        let (furthest, (stays, middles, lost_entered, current)) =
-            futures_util::try_join!(furthest, per_step)?;
+        let ((furthest, lost_entered, current), (stays, middles)) =
+            futures_util::try_join!(contacts, stays)?;
         let counts = funnel::FunnelCounts {
             furthest,
             lost_entered,

@@ -209,7 +209,8 @@ CREATE TABLE stage_transitions (
     updated_at     TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 CREATE INDEX stage_transitions_contact_occurred_idx ON stage_transitions (contact_id, occurred_at, id);
-CREATE INDEX stage_transitions_to_step_occurred_idx ON stage_transitions (to_step_id, occurred_at);
+-- Moves into given steps in a time window, with who made them (closings, funnel exits).
+CREATE INDEX stage_transitions_to_step_occurred_idx ON stage_transitions (to_step_id, occurred_at, contact_id);
 -- Funnel medians walk the dwell times of one step in order (the time filters in the index too).
 CREATE INDEX stage_transitions_to_step_dwell_idx ON stage_transitions (to_step_id, dwell_seconds, occurred_at)
     WHERE dwell_seconds IS NOT NULL;
