@@ -349,3 +349,24 @@ api_test!(
         assert_eq!(list["accounts"].as_array().map(Vec::len), Some(24));
     }
 );
+
+api_test!(
+    async fn a_burst_on_a_fresh_pool_gets_every_answer(app) {
+        // The pool opens its connections while the first requests run; a connection opened
+        // while another sets up the database must wait for it, never fail the request.
+        let mut tasks = Vec::new();
+        let app = std::sync::Arc::new(app);
+        for _ in 0..16 {
+            let app = std::sync::Arc::clone(&app);
+            tasks.push(tokio::spawn(async move {
+                app.graphql("{ companies { id } users { id } segmentations { id } accounts { id } }", json!({}))
+                    .await
+            }));
+        }
+        for task in tasks {
+            let response = task.await.expect("task");
+            assert!(response.body.get("errors").is_none(), "{:#}", response.body);
+            assert_eq!(response.body["data"]["segmentations"].as_array().map(Vec::len), Some(4));
+        }
+    }
+);
