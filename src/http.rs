@@ -28,6 +28,9 @@ use crate::viewer::Viewer;
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
 /// Most files one multipart request may carry.
 const MAX_FILES: usize = 10;
+/// Headers that make a browser ask before sending a request cross-site (CSRF protection for
+/// multipart requests, as GraphQL upload clients send them).
+const PREFLIGHT_HEADERS: &[&str] = &["apollo-require-preflight", "x-apollo-operation-name"];
 
 #[derive(Clone)]
 pub struct AppState {
@@ -81,15 +84,29 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     let multipart = content_type
         .as_deref()
         .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    // Browsers send a missing type (as text/plain) and multipart forms cross-site without a
+    // preflight, so neither may change anything unasked: JSON must say so, and multipart must
+    // carry a header only a script allowed by CORS can add.
     if !multipart
-        && content_type
+        && !content_type
             .as_deref()
-            .is_some_and(|ct| !ct.starts_with("application/json"))
+            .is_some_and(|ct| ct.starts_with("application/json"))
     {
         return error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::GraphqlParseFailed,
             "send application/json or multipart/form-data",
+        );
+    }
+    if multipart
+        && !PREFLIGHT_HEADERS
+            .iter()
+            .any(|name| headers.contains_key(*name))
+    {
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::BadUserInput,
+            "multipart requests must carry an Apollo-Require-Preflight (or X-Apollo-Operation-Name) header",
         );
     }
     let limit = if multipart {

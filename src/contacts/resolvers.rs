@@ -478,6 +478,9 @@ impl ContactsMutation {
         let keys = db(ctx)
             .transaction(async move |c| {
                 find_contact(c, viewer, id).await?;
+                // Lock the contact first: an upload committing meanwhile would otherwise add a
+                // document whose bytes this delete never hears of.
+                store::touch_contact(c, id.0, None).await?;
                 let keys = crate::documents::storage_keys_of_contact(c, id.0).await?;
                 store::delete_contact(c, id.0).await?;
                 Ok(keys)

@@ -4,7 +4,10 @@
 
 use async_graphql::{Context, ID, Object, Upload};
 
+use tokio::io::AsyncSeekExt as _;
+
 use super::model::{Document, NewDocument};
+use super::storage::DocumentStorage;
 use super::{rules, store};
 use crate::contacts::store::{find_contact, touch_contact};
 use crate::error::{AppError, AppResult};
@@ -13,6 +16,43 @@ use crate::ids::{ContactId, DocumentId, TypedId};
 use crate::settings::resolvers::{not_found, record_id};
 use crate::time::Timestamp;
 use crate::validation::{Validator, code};
+
+/// Stored bytes not yet owned by a committed row; removed when dropped unless kept.
+struct PendingBytes {
+    storage: DocumentStorage,
+    key: Option<String>,
+}
+
+impl PendingBytes {
+    fn new(storage: DocumentStorage, key: String) -> Self {
+        Self {
+            storage,
+            key: Some(key),
+        }
+    }
+
+    /// The row owns the bytes now.
+    fn keep(mut self) {
+        self.key = None;
+    }
+
+    /// Removes the bytes before answering (the drop handles only cancellation).
+    async fn remove(mut self) {
+        if let Some(key) = self.key.take() {
+            self.storage.delete_all(&[key]).await;
+        }
+    }
+}
+
+impl Drop for PendingBytes {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let storage = self.storage.clone();
+            // Dropping may happen outside the request's task (cancellation): delete on its own.
+            tokio::spawn(async move { storage.delete_all(&[key]).await });
+        }
+    }
+}
 
 #[derive(Default)]
 pub struct DocumentsMutation;
@@ -64,15 +104,29 @@ impl DocumentsMutation {
         }
 
         let file_name = rules::sanitize_file_name(Some(&upload.filename));
-        let written = storage
-            .write(tokio::fs::File::from_std(upload.content))
+        let expected_size = upload.size().map_err(AppError::internal)?;
+        let mut content = tokio::fs::File::from_std(upload.content);
+        // Clones of one uploaded file share a read position: start from the beginning.
+        content
+            .seek(std::io::SeekFrom::Start(0))
             .await
-            .map_err(|error| {
-                tracing::error!(error = format!("{error:#}"), "storing a document");
-                AppError::ServiceUnavailable(
-                    "the document store is not available; retry shortly".into(),
-                )
-            })?;
+            .map_err(AppError::internal)?;
+        let written = storage.write(content).await.map_err(|error| {
+            tracing::error!(error = format!("{error:#}"), "storing a document");
+            AppError::ServiceUnavailable(
+                "the document store is not available; retry shortly".into(),
+            )
+        })?;
+        // Until the row is committed the bytes belong to nobody: if this request fails or is
+        // cancelled (timeout, client gone) before then, the guard removes them.
+        let pending = PendingBytes::new(storage.clone(), written.key.clone());
+        if written.size != expected_size {
+            pending.remove().await;
+            return Err(AppError::internal(anyhow::anyhow!(
+                "read {} of {expected_size} uploaded bytes",
+                written.size
+            )));
+        }
         let now = Timestamp::now();
         let new = NewDocument {
             contact_id: contact.get(),
@@ -96,8 +150,9 @@ impl DocumentsMutation {
                 store::insert_document(c, &new).await
             })
             .await;
-        if saved.is_err() {
-            storage.delete_all(&[written.key]).await;
+        match &saved {
+            Ok(_) => pending.keep(),
+            Err(_) => pending.remove().await,
         }
         saved
     }

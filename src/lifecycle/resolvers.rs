@@ -92,8 +92,9 @@ impl LifecycleQuery {
             from: filter.from,
             to: filter.to,
         };
+        drop(conn);
         // Counting contacts and timing stays are independent passes: they run side by side
-        // on two connections.
+        // on two connections (neither waits for the other's while holding its own).
         let contacts = async {
             let mut conn = db(ctx).conn().await?;
             let furthest = store::funnel_furthest(&mut conn, viewer, &scope, template.id).await?;
@@ -102,6 +103,7 @@ impl LifecycleQuery {
             AppResult::Ok((furthest, lost_entered, current))
         };
         let stays = async {
+            let mut conn = db(ctx).conn().await?;
             let stays = store::funnel_stays(&mut conn, viewer, &scope).await?;
             let picks: Vec<(i64, i64, i64)> = steps
                 .iter()
@@ -391,7 +393,14 @@ impl LifecycleMutation {
                         )));
                     }
                 }
-                store::update_step(c, id.0, &changes).await
+                let updated = store::update_step(c, id.0, &changes).await?;
+                // Lost steps are exits, not progress: crossing that line changes every
+                // contact's furthest step along this path.
+                if (step.outcome == StepOutcome::Lost) != (updated.outcome == StepOutcome::Lost) {
+                    let template = store::template_of_step(c, id.0).await?;
+                    store::rebuild_progress(c, template).await?;
+                }
+                Ok(updated)
             })
             .await
     }

@@ -771,6 +771,10 @@ pub async fn funnel_furthest(
         .filter(|(_, position)| *position > 0)
         .map(|(id, position)| format!("WHEN {id} THEN {position}"))
         .collect();
+    if position_of.is_empty() {
+        // A path without open or won steps: nobody gets anywhere along it.
+        return Ok(HashMap::new());
+    }
     let sql = format!(
         "SELECT f.furthest AS position, COUNT(*) AS count FROM ( \
            SELECT t.contact_id, MAX(CASE t.to_step_id {} ELSE 0 END) AS furthest \

@@ -69,6 +69,7 @@ fn multipart(query: &str, variables: Value, files: &[(&str, &str, &[u8])]) -> Re
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={BOUNDARY}"),
         )
+        .header("apollo-require-preflight", "true")
         .body(Body::from(body))
         .expect("request")
 }
@@ -257,8 +258,28 @@ api_test!(
         assert_eq!(many.status, StatusCode::BAD_REQUEST);
         assert_eq!(many.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
 
+        // A plain HTML form from another site cannot upload (or change anything).
+        let mut forged = multipart(
+            UPLOAD,
+            json!({ "contact": contact, "file": null }),
+            &[("variables.file", "a.txt", &b"a"[..])],
+        );
+        forged.headers_mut().remove("apollo-require-preflight");
+        let forged = app.send(forged).await;
+        assert_eq!(forged.status, StatusCode::BAD_REQUEST);
+        assert_eq!(forged.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        let untyped = app
+            .send(
+                Request::post("/graphql")
+                    .body(Body::from(r#"{"query":"mutation { deleteContact(id: \"Contact:1\") }"}"#))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(untyped.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
         assert!(app.stored_files().is_empty(), "{:?}", app.stored_files());
         assert_eq!(app.count("contact_documents").await, 0);
+        assert_eq!(app.count("contacts").await, 1, "the untyped delete changed nothing");
     }
 );
 

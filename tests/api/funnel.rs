@@ -296,3 +296,30 @@ api_test!(
         );
     }
 );
+
+api_test!(
+    async fn kept_progress_follows_a_step_turned_into_an_exit(app) {
+        let contact = crate::contacts::create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        for step in ["LifecycleStep:3", "LifecycleStep:2"] {
+            app.data(
+                "mutation($id: ID!, $step: ID!) { moveContactToStep(input: { contactId: $id, stepId: $step }) { id } }",
+                json!({ "id": contact, "step": step }),
+            )
+            .await;
+        }
+        // Interested (entered, left) becomes a lost step: the contact got only as far as Contacted.
+        app.data(
+            "mutation { updateLifecycleStep(id: \"LifecycleStep:3\", input: { outcome: LOST }) { outcome } }",
+            json!({}),
+        )
+        .await;
+        let whole = actual(&app.data(FUNNEL, json!({ "template": "LifecycleTemplate:1" })).await);
+        let window = json!({ "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z" });
+        let windowed = actual(
+            &app.data(FUNNEL, json!({ "template": "LifecycleTemplate:1", "filter": window })).await,
+        );
+        assert_eq!(whole, windowed, "kept progress and the moves agree");
+        let reached: Vec<i64> = whole.iter().map(|r| r["reached"].as_i64().expect("reached")).collect();
+        assert_eq!(&reached[..4], &[1, 1, 1, 0], "New Lead, Contacted, Interested (an exit now), Qualified");
+    }
+);
