@@ -8,7 +8,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{ParseRequestError, ServerError};
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, Path, Query, RawQuery, State};
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -190,22 +190,18 @@ async fn graphql_get(
     execute(&state, request, &headers).await
 }
 
-#[derive(serde::Deserialize)]
-struct DownloadParams {
-    inline: Option<String>,
-}
-
 /// A document's bytes; `?inline=1` previews PDFs and raster images in the browser.
 async fn download_document(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    Query(params): Query<DownloadParams>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let inline = params
-        .inline
+    let inline = query
         .as_deref()
-        .is_some_and(|v| v == "1" || v == "true");
+        .unwrap_or_default()
+        .split('&')
+        .any(|pair| pair == "inline=1" || pair == "inline=true");
     let viewer = Viewer::local_admin();
     match documents::download::respond(&state.db, &state.documents, &viewer, &id, inline, &headers)
         .await
@@ -220,7 +216,17 @@ async fn download_document(
             if status == StatusCode::INTERNAL_SERVER_ERROR {
                 tracing::error!(error = ?error, "serving a document");
             }
-            error_response(status, error.code(), &error.message())
+            let mut response = error_response(status, error.code(), &error.message());
+            let headers = response.headers_mut();
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(documents::download::CONTENT_SECURITY_POLICY),
+            );
+            response
         }
     }
 }

@@ -16,7 +16,7 @@ use crate::ids::{self, DocumentId, TypedId};
 use crate::viewer::Viewer;
 
 /// Sandboxed, nothing loads: a previewed PDF or image cannot script or reach anything.
-const CONTENT_SECURITY_POLICY: &str =
+pub const CONTENT_SECURITY_POLICY: &str =
     "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
 
 /// What part of the document to send.

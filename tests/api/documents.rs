@@ -309,7 +309,9 @@ api_test!(
         assert_eq!(app.count("contact_documents").await, 0);
 
         for url in ["/documents/Document:999", "/documents/Contact:1", "/documents/nonsense"] {
-            assert_eq!(get(&app, url, &[]).await.status, StatusCode::NOT_FOUND, "{url}");
+            let missing = get(&app, url, &[]).await;
+            assert_eq!(missing.status, StatusCode::NOT_FOUND, "{url}");
+            assert_eq!(missing.header("x-content-type-options"), "nosniff");
         }
     }
 );
