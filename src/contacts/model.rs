@@ -10,13 +10,12 @@ use crate::db::schema::{
 use crate::documents::loaders::DocumentsOf;
 use crate::documents::model::Document;
 use crate::error::AppError;
-use crate::graphql::context::{load_company, load_list, load_opt, loaders};
-use crate::ids::CategoryId;
+use crate::graphql::context::{load_company, load_list, load_opt};
 use crate::ids::{
     AddressId, BankAccountId, ContactId, DetailTypeId, EmailId, PhoneId, ReasonCodeId,
     SegmentationId, StepId, TemplateId, TypedId, UserId,
 };
-use crate::lifecycle::loaders::{CategoriesOf, HistoryOf, StepsOf};
+use crate::lifecycle::loaders::{HistoryOf, path_of};
 use crate::lifecycle::model::{
     LifecyclePathCategory, LifecyclePathStep, StageTransition, StageTransitionConnection,
     StageTransitionEdge,
@@ -132,24 +131,16 @@ impl Contact {
         let Some(template) = self.lifecycle_template_id else {
             return Ok(Vec::new());
         };
-        let categories = load_list(ctx, CategoriesOf(TemplateId(template))).await?;
-        let steps = loaders(ctx)
-            .load_many(categories.iter().map(|c| StepsOf(CategoryId(c.id))))
-            .await?;
-        let ordered: Vec<i64> = categories
+        let path = path_of(ctx, TemplateId(template)).await?;
+        let ordered: Vec<i64> = path
             .iter()
-            .flat_map(|c| steps.get(&StepsOf(CategoryId(c.id))).into_iter().flatten())
-            .map(|s| s.id)
+            .flat_map(|(_, steps)| steps.iter().map(|s| s.id))
             .collect();
         let mut states = path_states(&ordered, self.current_step_id).into_iter();
-        Ok(categories
+        Ok(path
             .into_iter()
-            .map(|category| {
-                let of_category = steps
-                    .get(&StepsOf(CategoryId(category.id)))
-                    .cloned()
-                    .unwrap_or_default();
-                let steps = of_category
+            .map(|(category, steps)| {
+                let steps = steps
                     .into_iter()
                     .map(|step| LifecyclePathStep {
                         step,

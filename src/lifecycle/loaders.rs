@@ -2,6 +2,7 @@
 
 use super::model::{LifecycleCategory, LifecycleStep, LifecycleTemplate, StageTransition};
 use super::store;
+use crate::graphql::context::{load_list, loaders};
 use crate::ids::{CategoryId, ContactId, StepId, TemplateId, TransitionId};
 use crate::{by_id_loader, children_loader};
 
@@ -19,6 +20,26 @@ by_id_loader!(StepId => LifecycleStep, store::steps_by_ids);
 
 children_loader!(CategoriesOf(TemplateId) => LifecycleCategory, store::categories_of_templates, template_id);
 children_loader!(StepsOf(CategoryId) => LifecycleStep, store::steps_of_categories, category_id);
+
+/// A template's path: its categories in order, each with its steps in order.
+pub async fn path_of(
+    ctx: &async_graphql::Context<'_>,
+    template: TemplateId,
+) -> async_graphql::Result<Vec<(LifecycleCategory, Vec<LifecycleStep>)>> {
+    let categories = load_list(ctx, CategoriesOf(template)).await?;
+    let mut steps = loaders(ctx)
+        .load_many(categories.iter().map(|c| StepsOf(CategoryId(c.id))))
+        .await?;
+    Ok(categories
+        .into_iter()
+        .map(|category| {
+            let of_category = steps
+                .remove(&StepsOf(CategoryId(category.id)))
+                .unwrap_or_default();
+            (category, of_category)
+        })
+        .collect())
+}
 
 /// The whole stage history of a contact, newest first (pages are cut from it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,7 +1,5 @@
 //! GraphQL queries and mutations of lifecycle templates, categories and steps.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, ID, Object};
 
 use super::events::{StageEvent, StageEvents};
@@ -47,7 +45,7 @@ impl LifecycleQuery {
         ctx: &Context<'_>,
         template_id: ID,
         filter: Option<LifecycleFunnelFilter>,
-    ) -> AppResult<Vec<FunnelStep>> {
+    ) -> async_graphql::Result<Vec<FunnelStep>> {
         let filter = filter.unwrap_or_default();
         let mut v = Validator::new();
         let template = v.id::<TemplateId>("templateId", &template_id);
@@ -76,23 +74,18 @@ impl LifecycleQuery {
         };
         let template = v.require(found)?;
         v.finish()?;
-        let categories = store::categories_of_templates(&mut conn, viewer, &[template.id]).await?;
-        let category_ids: Vec<i64> = categories.iter().map(|c| c.id).collect();
-        let mut steps = store::steps_of_categories(&mut conn, viewer, &category_ids).await?;
-        // Path order: categories by position, then steps by position within them.
-        let rank: HashMap<i64, usize> = category_ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (*id, i))
+        drop(conn);
+        let steps: Vec<LifecycleStep> = super::loaders::path_of(ctx, TemplateId(template.id))
+            .await?
+            .into_iter()
+            .flat_map(|(_, steps)| steps)
             .collect();
-        steps.sort_by_key(|s| (rank.get(&s.category_id).copied(), s.position, s.id));
         let scope = store::FunnelScope {
             positions: funnel::positions(&steps),
             company_ids,
             from: filter.from,
             to: filter.to,
         };
-        drop(conn);
         // Counting contacts and timing stays are independent passes: they run side by side
         // on two connections (neither waits for the other's while holding its own).
         let contacts = async {
