@@ -197,15 +197,18 @@ async fn download_document(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let inline = query
-        .as_deref()
-        .unwrap_or_default()
-        .split('&')
-        .any(|pair| pair == "inline=1" || pair == "inline=true");
+    let asked = documents::download::Asked {
+        inline: query
+            .as_deref()
+            .unwrap_or_default()
+            .split('&')
+            .any(|pair| pair == "inline=1" || pair == "inline=true"),
+        if_none_match: header_str(&headers, header::IF_NONE_MATCH),
+        range: header_str(&headers, header::RANGE),
+        if_range: header_str(&headers, header::IF_RANGE),
+    };
     let viewer = Viewer::local_admin();
-    match documents::download::respond(&state.db, &state.documents, &viewer, &id, inline, &headers)
-        .await
-    {
+    match documents::download::respond(&state.db, &state.documents, &viewer, &id, asked).await {
         Ok(response) => response,
         Err(error) => {
             let status = match error.code() {

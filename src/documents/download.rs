@@ -27,6 +27,16 @@ enum Part {
     Unsatisfiable,
 }
 
+/// What the request asked for beyond the document: its cache and range headers.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Asked<'a> {
+    /// `?inline=1`: show it in the browser if the type allows.
+    pub inline: bool,
+    pub if_none_match: Option<&'a str>,
+    pub range: Option<&'a str>,
+    pub if_range: Option<&'a str>,
+}
+
 /// The response to a download of `id` by `viewer`; a document the viewer cannot see, or an id
 /// that is not a document's, is NOT_FOUND.
 pub async fn respond(
@@ -34,8 +44,7 @@ pub async fn respond(
     storage: &DocumentStorage,
     viewer: &Viewer,
     id: &str,
-    inline: bool,
-    headers: &HeaderMap,
+    asked: Asked<'_>,
 ) -> AppResult<Response> {
     let not_found = || AppError::not_found(DocumentId::TYPE_NAME, id);
     let id: DocumentId = ids::parse(&async_graphql::ID::from(id)).map_err(|_| not_found())?;
@@ -48,15 +57,16 @@ pub async fn respond(
 
     let size = u64::try_from(document.size_bytes).map_err(AppError::internal)?;
     let etag = format!("\"{}\"", document.sha256);
-    let mut response_headers = common_headers(&document, &etag, inline)?;
-    if header_str(headers, header::IF_NONE_MATCH).is_some_and(|tags| matches_etag(tags, &etag)) {
+    let mut response_headers = common_headers(&document, &etag, asked.inline)?;
+    if asked
+        .if_none_match
+        .is_some_and(|tags| matches_etag(tags, &etag))
+    {
         return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
     }
-    let part = match header_str(headers, header::RANGE) {
+    let part = match asked.range {
         // A Range for another version of the file is ignored (RFC 9110 §13.1.5).
-        Some(_) if header_str(headers, header::IF_RANGE).is_some_and(|tag| tag != etag) => {
-            Part::Whole
-        }
+        Some(_) if asked.if_range.is_some_and(|tag| tag != etag) => Part::Whole,
         Some(range) => requested_part(range, size),
         None => Part::Whole,
     };
@@ -130,10 +140,6 @@ fn matches_etag(if_none_match: &str, etag: &str) -> bool {
         .split(',')
         .map(|tag| tag.trim().trim_start_matches("W/"))
         .any(|tag| tag == "*" || tag == etag)
-}
-
-fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// Every value here is built from ASCII (names are percent-encoded), so this cannot fail; an

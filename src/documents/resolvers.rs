@@ -81,8 +81,12 @@ impl DocumentsMutation {
                 None
             }
         };
-        if let Some(upload) = &upload {
-            let size = upload.size().map_err(AppError::internal)?;
+        let size = upload
+            .as_ref()
+            .map(|upload| upload.size())
+            .transpose()
+            .map_err(AppError::internal)?;
+        if let Some(size) = size {
             if size == 0 {
                 v.push("file", code::REQUIRED, "the file is empty");
             }
@@ -93,7 +97,8 @@ impl DocumentsMutation {
                 )));
             }
         }
-        let (contact, upload) = (v.require(contact)?, v.require(upload)?);
+        let (contact, upload, expected_size) =
+            (v.require(contact)?, v.require(upload)?, v.require(size)?);
         v.finish()?;
         let viewer = viewer(ctx);
         {
@@ -104,7 +109,6 @@ impl DocumentsMutation {
         }
 
         let file_name = rules::sanitize_file_name(Some(&upload.filename));
-        let expected_size = upload.size().map_err(AppError::internal)?;
         let mut content = tokio::fs::File::from_std(upload.content);
         // Clones of one uploaded file share a read position: start from the beginning.
         content
