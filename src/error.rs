@@ -67,6 +67,30 @@ pub struct Usage {
     pub count: i64,
 }
 
+/// `CONFLICT` naming what still uses a record that is to be deleted.
+pub fn ensure_unused(entity: &'static str, usage: Vec<Usage>) -> AppResult<()> {
+    if usage.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::InUse { entity, usage })
+    }
+}
+
+/// `CONFLICT` when a record moving to a company is still used by contacts of other companies.
+pub fn ensure_unused_elsewhere(entity: &'static str, usage: Vec<Usage>) -> AppResult<()> {
+    if usage.is_empty() {
+        return Ok(());
+    }
+    let uses: Vec<String> = usage
+        .iter()
+        .map(|u| format!("{} {}", u.count, u.kind))
+        .collect();
+    Err(AppError::Conflict(format!(
+        "{entity} is used by {} of other companies; it cannot move to that company",
+        uses.join(", ")
+    )))
+}
+
 #[derive(Debug, Clone)]
 pub enum AppError {
     /// Input that can never succeed as sent; every invalid field at once.

@@ -21,7 +21,7 @@ use crate::config::HttpSettings;
 use crate::db::Db;
 use crate::documents::{self, DocumentStorage};
 use crate::error::ErrorCode;
-use crate::graphql::{self, AppSchema};
+use crate::schema::{self, AppSchema};
 use crate::viewer::Viewer;
 
 /// Room for the multipart envelope around an upload of the maximum size.
@@ -43,9 +43,9 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, settings: HttpSettings, documents: DocumentStorage) -> Self {
         Self {
-            schema: graphql::schema(
+            schema: schema::schema(
                 db.clone(),
-                graphql::ApiSettings {
+                schema::ApiSettings {
                     default_phone_region: settings.default_phone_region.clone(),
                     documents: documents.clone(),
                 },
@@ -280,7 +280,7 @@ async fn execute(
     headers: &HeaderMap,
 ) -> Response {
     let timeout: Duration = state.settings.request_timeout;
-    let run = graphql::execute(&state.schema, request, &state.db, Viewer::local_admin());
+    let run = schema::execute(&state.schema, request, &state.db, Viewer::local_admin());
     match tokio::time::timeout(timeout, run).await {
         Ok(response) => graphql_response(response, headers),
         Err(_) => error_response(

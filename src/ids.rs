@@ -3,7 +3,7 @@
 
 use async_graphql::ID;
 
-pub trait TypedId: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
+pub trait TypedId: Copy + Eq + Ord + std::hash::Hash + Send + Sync + 'static {
     /// The GraphQL type name used as the id prefix.
     const TYPE_NAME: &'static str;
     fn new(raw: i64) -> Self;
@@ -16,7 +16,10 @@ pub trait TypedId: Copy + Eq + std::hash::Hash + Send + Sync + 'static {
 
 macro_rules! typed_ids {
     ($($id:ident => $name:literal),+ $(,)?) => {$(
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
+            diesel_derive_newtype::DieselNewType,
+        )]
         pub struct $id(pub i64);
 
         impl TypedId for $id {

@@ -1,6 +1,7 @@
 //! Rapport: a GraphQL API server for the Contacts part of a sales CRM.
 
 pub mod analytics;
+pub mod company;
 pub mod config;
 pub mod contacts;
 pub mod db;
@@ -11,6 +12,7 @@ pub mod graphql;
 pub mod http;
 pub mod ids;
 pub mod lifecycle;
+pub mod schema;
 pub mod settings;
 pub mod time;
 pub mod validation;

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 
 use rapport::config::{DatabaseArgs, HttpSettings, ServeArgs};
 use rapport::db::{Db, DbOptions, migrate};
-use rapport::{demo, graphql, http};
+use rapport::{demo, http, schema};
 
 #[derive(Parser)]
 #[command(
@@ -55,7 +55,7 @@ async fn main() -> ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate_only(&args).await,
         Command::Schema => {
-            print!("{}", graphql::sdl());
+            print!("{}", schema::sdl());
             Ok(())
         }
         Command::SeedDemo(args) => seed_demo(&args).await,

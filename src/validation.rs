@@ -24,6 +24,23 @@ pub const MAX_NAME: usize = 200;
 /// Longest accepted free text (descriptions, notes).
 pub const MAX_TEXT: usize = 2000;
 
+/// An input checked as far as it can be without the database, with every problem found so far.
+/// The operation adds what only the database can tell (missing references, wrong companies),
+/// then calls `problems.finish()` before it writes.
+#[derive(Debug)]
+pub struct Parsed<T> {
+    pub value: T,
+    pub problems: Validator,
+}
+
+impl<T> Parsed<T> {
+    pub fn new(parse: impl FnOnce(&mut Validator) -> T) -> Self {
+        let mut problems = Validator::new();
+        let value = parse(&mut problems);
+        Self { value, problems }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Validator {
     errors: Vec<FieldError>,

@@ -1,19 +1,25 @@
 //! The viewer: who a request runs for, and which companies it may see.
 //! Every store query filters by the viewer's scope, so records outside it behave as absent.
 
-use crate::settings::model::Role;
+use crate::ids::{CompanyId, UserId};
+use crate::text_enum;
+
+text_enum!(
+    /// What a user may do. (Enforced once authentication exists.)
+    Role { Admin = "ADMIN", Manager = "MANAGER", Sales = "SALES", Viewer = "VIEWER" }
+);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompanyScope {
     /// Every company and tenant-wide records.
     All,
     /// Tenant-wide records and these companies.
-    Only(Vec<i64>),
+    Only(Vec<CompanyId>),
 }
 
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub role: Role,
     pub scope: CompanyScope,
 }
@@ -30,7 +36,7 @@ impl Viewer {
     }
 
     /// The companies the viewer is limited to, or `None` when it sees all of them.
-    pub fn company_ids(&self) -> Option<&[i64]> {
+    pub fn company_ids(&self) -> Option<&[CompanyId]> {
         match &self.scope {
             CompanyScope::All => None,
             CompanyScope::Only(ids) => Some(ids),
@@ -38,7 +44,7 @@ impl Viewer {
     }
 
     /// Whether a record of `company_id` (`None` = tenant-wide) is visible.
-    pub fn sees(&self, company_id: Option<i64>) -> bool {
+    pub fn sees(&self, company_id: Option<CompanyId>) -> bool {
         match (company_id, &self.scope) {
             (None, _) | (_, CompanyScope::All) => true,
             (Some(id), CompanyScope::Only(ids)) => ids.contains(&id),

@@ -8,7 +8,8 @@ use super::store::{self, Period, ReasonFilter, ReasonGrouping};
 use crate::contacts::list::{ContactFilter, PageArgs};
 use crate::contacts::model::ContactStatus;
 use crate::error::AppResult;
-use crate::graphql::context::{db, load_company, load_opt, viewer};
+use crate::graphql::context::{db, load_opt, viewer};
+use crate::settings::load_company;
 use crate::ids::{
     CategoryId, CompanyId, ReasonCodeId, SegmentationId, StepId, TemplateId, TypedId, UserId,
 };
@@ -54,22 +55,22 @@ impl ContactStat {
         load_company(ctx, self.company_id).await
     }
     async fn segmentation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segmentation>> {
-        load_opt(ctx, self.segmentation_id.map(SegmentationId)).await
+        load_opt(ctx, self.segmentation_id).await
     }
     async fn reason_code(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReasonCode>> {
-        load_opt(ctx, self.reason_code_id.map(ReasonCodeId)).await
+        load_opt(ctx, self.reason_code_id).await
     }
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_opt(ctx, self.owner_id.map(UserId)).await
+        load_opt(ctx, self.owner_id).await
     }
     async fn step(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LifecycleStep>> {
-        load_opt(ctx, self.step_id.map(StepId)).await
+        load_opt(ctx, self.step_id).await
     }
     async fn category(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<LifecycleCategory>> {
-        load_opt(ctx, self.category_id.map(CategoryId)).await
+        load_opt(ctx, self.category_id).await
     }
 }
 
@@ -121,16 +122,16 @@ pub struct ReasonCodeStat {
 #[ComplexObject]
 impl ReasonCodeStat {
     async fn reason_code(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReasonCode>> {
-        load_opt(ctx, self.reason_code_id.map(ReasonCodeId)).await
+        load_opt(ctx, self.reason_code_id).await
     }
     async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
         load_company(ctx, self.company_id).await
     }
     async fn segmentation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segmentation>> {
-        load_opt(ctx, self.segmentation_id.map(SegmentationId)).await
+        load_opt(ctx, self.segmentation_id).await
     }
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_opt(ctx, self.owner_id.map(UserId)).await
+        load_opt(ctx, self.owner_id).await
     }
 }
 

@@ -1,15 +1,12 @@
 //! Mutation inputs of contacts and their details, validated into insert and update forms.
 //! Every problem is collected with its path (`emails[1].email`); references to other records
-//! are listed for the resolver to check inside the transaction.
+//! are listed for the operation to check inside the transaction.
 
 use async_graphql::{ID, InputObject, MaybeUndefined};
-use diesel::prelude::*;
 
+use super::forms::*;
 use super::model::ContactStatus;
 use super::rules;
-use crate::db::schema::{
-    contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contacts,
-};
 use crate::ids::{
     AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TemplateId, UserId,
 };
@@ -28,6 +25,20 @@ pub enum Reference {
     Template(String, TemplateId),
     Account(String, AccountId),
     DetailType(String, DetailTypeId, DetailKind),
+}
+
+impl Reference {
+    /// The input field that names the record.
+    pub fn path(&self) -> &str {
+        match self {
+            Reference::Segmentation(p, _)
+            | Reference::ReasonCode(p, _)
+            | Reference::Owner(p, _)
+            | Reference::Template(p, _)
+            | Reference::Account(p, _)
+            | Reference::DetailType(p, _, _) => p,
+        }
+    }
 }
 
 // ---- inputs -----------------------------------------------------------------------------------
@@ -145,99 +156,15 @@ pub struct UpdateContactBankAccountInput {
     pub swift: MaybeUndefined<String>,
 }
 
-// ---- insert and update forms -----------------------------------------------------------------
-
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = contacts)]
-pub struct NewContact {
-    pub name: String,
-    pub full_name: Option<String>,
-    pub scoring: Option<f64>,
-    pub company_id: Option<i64>,
-    pub segmentation_id: Option<i64>,
-    pub reason_code_id: Option<i64>,
-    pub owner_id: Option<i64>,
-    pub lifecycle_template_id: Option<i64>,
-    pub current_step_id: Option<i64>,
-    pub status: ContactStatus,
-    pub stage_changed_at: Option<Timestamp>,
-    pub version: i64,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = contacts)]
-pub struct ContactChanges {
-    pub name: Option<String>,
-    pub full_name: Option<Option<String>>,
-    pub scoring: Option<Option<f64>>,
-    pub company_id: Option<Option<i64>>,
-    pub segmentation_id: Option<Option<i64>>,
-    pub reason_code_id: Option<Option<i64>>,
-    pub owner_id: Option<Option<i64>>,
-}
-
-#[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = contact_emails)]
-pub struct EmailRow {
-    pub contact_id: i64,
-    pub email: String,
-    pub type_id: Option<i64>,
-    pub is_primary: bool,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = contact_phones)]
-pub struct PhoneRow {
-    pub contact_id: i64,
-    pub number: String,
-    pub type_id: Option<i64>,
-    pub is_primary: bool,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = contact_addresses)]
-#[diesel(treat_none_as_null = true)]
-pub struct AddressRow {
-    pub contact_id: i64,
-    pub address: String,
-    pub country: Option<String>,
-    pub state: Option<String>,
-    pub city: Option<String>,
-    pub zip_code: String,
-    pub locality: String,
-    pub type_id: Option<i64>,
-    pub is_primary: bool,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
-#[derive(Debug, Clone, Insertable, AsChangeset)]
-#[diesel(table_name = contact_bank_accounts)]
-#[diesel(treat_none_as_null = true)]
-pub struct BankAccountRow {
-    pub contact_id: i64,
-    pub name: String,
-    pub iban: String,
-    pub swift: Option<String>,
-    pub created_at: Timestamp,
-    pub updated_at: Timestamp,
-}
-
 /// A validated `createContact` input.
 pub struct ContactDraft {
     pub contact: NewContact,
     pub template: Option<TemplateId>,
     pub account_ids: Vec<AccountId>,
-    pub emails: Vec<EmailRow>,
-    pub phones: Vec<PhoneRow>,
-    pub addresses: Vec<AddressRow>,
-    pub bank_accounts: Vec<BankAccountRow>,
+    pub emails: Vec<NewEmail>,
+    pub phones: Vec<NewPhone>,
+    pub addresses: Vec<NewAddress>,
+    pub bank_accounts: Vec<NewBankAccount>,
     pub references: Vec<Reference>,
 }
 
@@ -262,10 +189,10 @@ fn reference<T: crate::ids::TypedId>(
     path: &str,
     id: Option<&ID>,
     make: impl FnOnce(String, T) -> Reference,
-) -> Option<i64> {
+) -> Option<T> {
     let parsed = v.optional_id::<T>(path, id)?;
     refs.push(make(path.to_owned(), parsed));
-    Some(parsed.get())
+    Some(parsed)
 }
 
 fn type_reference(
@@ -274,7 +201,7 @@ fn type_reference(
     path: &str,
     id: Option<&ID>,
     kind: DetailKind,
-) -> Option<i64> {
+) -> Option<DetailTypeId> {
     reference(v, refs, path, id, |p, t| Reference::DetailType(p, t, kind))
 }
 
@@ -302,10 +229,9 @@ pub fn email_row(
     refs: &mut Vec<Reference>,
     path: &str,
     input: &ContactEmailInput,
-) -> EmailRow {
+) -> NewEmail {
     let now = Timestamp::now();
-    EmailRow {
-        contact_id: 0,
+    NewEmail {
         email: v.email(&format!("{path}email"), &input.email),
         type_id: type_reference(
             v,
@@ -326,10 +252,9 @@ pub fn phone_row(
     path: &str,
     input: &ContactPhoneInput,
     region: Option<&str>,
-) -> PhoneRow {
+) -> NewPhone {
     let now = Timestamp::now();
-    PhoneRow {
-        contact_id: 0,
+    NewPhone {
         number: phone(v, &format!("{path}number"), &input.number, region),
         type_id: type_reference(
             v,
@@ -360,10 +285,9 @@ pub fn address_row(
     refs: &mut Vec<Reference>,
     path: &str,
     input: &ContactAddressInput,
-) -> AddressRow {
+) -> NewAddress {
     let now = Timestamp::now();
-    AddressRow {
-        contact_id: 0,
+    NewAddress {
         address: required_text(v, &format!("{path}address"), &input.address),
         country: country(v, &format!("{path}country"), input.country.as_deref()),
         state: optional_text(v, &format!("{path}state"), input.state.as_deref()),
@@ -409,10 +333,9 @@ pub fn bank_account_row(
     v: &mut Validator,
     path: &str,
     input: &ContactBankAccountInput,
-) -> BankAccountRow {
+) -> NewBankAccount {
     let now = Timestamp::now();
-    BankAccountRow {
-        contact_id: 0,
+    NewBankAccount {
         name: required_text(v, &format!("{path}name"), &input.name),
         iban: iban(v, &format!("{path}iban"), &input.iban),
         swift: swift(v, &format!("{path}swift"), input.swift.as_deref()),
@@ -453,9 +376,7 @@ impl CreateContactInput {
             name: v.name("name", &self.name),
             full_name: optional_text(v, "fullName", self.full_name.as_deref()),
             scoring: self.scoring.map(|s| scoring(v, "scoring", s)),
-            company_id: v
-                .optional_id::<CompanyId>("companyId", self.company_id.as_ref())
-                .map(|c| c.0),
+            company_id: v.optional_id::<CompanyId>("companyId", self.company_id.as_ref()),
             segmentation_id: reference(
                 v,
                 &mut refs,
@@ -491,8 +412,7 @@ impl CreateContactInput {
             "lifecycleTemplateId",
             self.lifecycle_template_id.as_ref(),
             Reference::Template,
-        )
-        .map(TemplateId);
+        );
         let account_ids: Vec<AccountId> = v.ids("accountIds", &self.account_ids);
         for (i, id) in self.account_ids.iter().enumerate() {
             if let Ok(account) = crate::ids::parse::<AccountId>(id) {
@@ -500,7 +420,7 @@ impl CreateContactInput {
             }
         }
 
-        let mut addresses: Vec<AddressRow> = self
+        let mut addresses: Vec<NewAddress> = self
             .addresses
             .iter()
             .enumerate()
@@ -512,7 +432,7 @@ impl CreateContactInput {
             .and_then(|i| addresses[i].country.clone())
             .or_else(|| default_region.map(str::to_owned));
 
-        let mut emails: Vec<EmailRow> = self
+        let mut emails: Vec<NewEmail> = self
             .emails
             .iter()
             .enumerate()
@@ -532,7 +452,7 @@ impl CreateContactInput {
             }
         }
 
-        let mut phones: Vec<PhoneRow> = self
+        let mut phones: Vec<NewPhone> = self
             .phones
             .iter()
             .enumerate()
@@ -566,12 +486,12 @@ fn reference_update<T: crate::ids::TypedId>(
     path: &str,
     id: &MaybeUndefined<ID>,
     make: impl FnOnce(String, T) -> Reference,
-) -> Option<Option<i64>> {
+) -> Option<Option<T>> {
     let change = v.id_update::<T>(path, id)?;
     if let Some(parsed) = change {
         refs.push(make(path.to_owned(), parsed));
     }
-    Some(change.map(|p| p.get()))
+    Some(change)
 }
 
 impl UpdateContactInput {
@@ -585,9 +505,7 @@ impl UpdateContactInput {
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(s) => Some(Some(scoring(v, "scoring", s))),
             },
-            company_id: v
-                .id_update::<CompanyId>("companyId", &self.company_id)
-                .map(|c| c.map(|c| c.0)),
+            company_id: v.id_update::<CompanyId>("companyId", &self.company_id),
             segmentation_id: reference_update(
                 v,
                 &mut refs,
@@ -611,13 +529,85 @@ impl UpdateContactInput {
     }
 }
 
-/// Where a move or an assignment puts a contact.
-#[derive(Debug, AsChangeset)]
-#[diesel(table_name = contacts)]
-pub struct Placement {
-    pub lifecycle_template_id: Option<Option<i64>>,
-    pub current_step_id: Option<i64>,
-    pub status: ContactStatus,
-    pub stage_changed_at: Option<Timestamp>,
-    pub reason_code_id: Option<Option<i64>>,
+/// A change of a detail's type: absent keeps, `null` clears, an id must be of `kind`.
+fn detail_type_update(
+    v: &mut Validator,
+    refs: &mut Vec<Reference>,
+    id: &MaybeUndefined<ID>,
+    kind: DetailKind,
+) -> Option<Option<DetailTypeId>> {
+    reference_update(v, refs, "typeId", id, |path, t| {
+        Reference::DetailType(path, t, kind)
+    })
+}
+
+fn country_update(v: &mut Validator, raw: &MaybeUndefined<String>) -> Option<Option<String>> {
+    match raw {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(raw) => Some(country(v, "country", Some(raw))),
+    }
+}
+
+impl UpdateContactEmailInput {
+    pub fn validate(&self, v: &mut Validator, refs: &mut Vec<Reference>) -> EmailChanges {
+        EmailChanges {
+            email: self.email.as_deref().map(|e| v.email("email", e)),
+            type_id: detail_type_update(v, refs, &self.type_id, DetailKind::Email),
+            is_primary: self.is_primary,
+            updated_at: Timestamp::now(),
+        }
+    }
+}
+
+impl UpdateContactPhoneInput {
+    /// `region` reads a national number (the contact's primary address country, else the
+    /// server's default).
+    pub fn validate(
+        &self,
+        v: &mut Validator,
+        refs: &mut Vec<Reference>,
+        region: Option<&str>,
+    ) -> PhoneChanges {
+        PhoneChanges {
+            number: self
+                .number
+                .as_deref()
+                .map(|n| phone(v, "number", n, region)),
+            type_id: detail_type_update(v, refs, &self.type_id, DetailKind::Phone),
+            is_primary: self.is_primary,
+            updated_at: Timestamp::now(),
+        }
+    }
+}
+
+impl UpdateContactAddressInput {
+    pub fn validate(&self, v: &mut Validator, refs: &mut Vec<Reference>) -> AddressChanges {
+        AddressChanges {
+            address: self.address.as_deref().map(|a| v.name("address", a)),
+            country: country_update(v, &self.country),
+            state: v.text_update("state", &self.state, MAX_NAME),
+            city: v.text_update("city", &self.city, MAX_NAME),
+            zip_code: self.zip_code.as_deref().map(|z| v.name("zipCode", z)),
+            locality: self.locality.as_deref().map(|l| v.name("locality", l)),
+            type_id: detail_type_update(v, refs, &self.type_id, DetailKind::Address),
+            is_primary: self.is_primary,
+            updated_at: Timestamp::now(),
+        }
+    }
+}
+
+impl UpdateContactBankAccountInput {
+    pub fn validate(&self, v: &mut Validator) -> BankAccountChanges {
+        BankAccountChanges {
+            name: self.name.as_deref().map(|n| v.name("name", n)),
+            iban: self.iban.as_deref().map(|i| iban(v, "iban", i)),
+            swift: match &self.swift {
+                MaybeUndefined::Undefined => None,
+                MaybeUndefined::Null => Some(None),
+                MaybeUndefined::Value(raw) => Some(swift(v, "swift", Some(raw))),
+            },
+            updated_at: Timestamp::now(),
+        }
+    }
 }

@@ -1,10 +1,20 @@
 //! Contacts: the people a sales team works with, their details (emails, phones, addresses,
-//! bank accounts, accounts) and the contact list with its filters, orders and pages.
+//! bank accounts, accounts) and the contact list with its filters, orders and pages. Its
+//! operations (`ops`) are what resolvers, the lifecycle, the demo loader and importers call.
 
+pub mod details;
+pub mod forms;
 pub mod input;
 pub mod list;
 pub mod loaders;
 pub mod model;
+pub mod ops;
 pub mod resolvers;
 pub mod rules;
-pub mod store;
+mod store;
+
+pub use forms::Placement;
+pub use model::{Contact, ContactStatus};
+pub use ops::place_on_step;
+/// Reads other features make of contacts, limited to the viewer's scope.
+pub use store::{count_all, find_contact, lower, lower_nullable};

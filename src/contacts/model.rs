@@ -4,17 +4,15 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::loaders::{AccountsOf, AddressesOf, BankAccountsOf, EmailsOf, PhonesOf};
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::{
     contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contacts,
 };
 use crate::documents::loaders::DocumentsOf;
 use crate::documents::model::Document;
 use crate::error::AppError;
-use crate::graphql::context::{load_company, load_list, load_opt};
-use crate::ids::{
-    AddressId, BankAccountId, ContactId, DetailTypeId, EmailId, PhoneId, ReasonCodeId,
-    SegmentationId, StepId, TemplateId, TypedId, UserId,
-};
+use crate::graphql::context::{load_list, load_opt};
+use crate::settings::load_company;
 use crate::lifecycle::loaders::{HistoryOf, path_of};
 use crate::lifecycle::model::{
     LifecyclePathCategory, LifecyclePathStep, StageTransition, StageTransitionConnection,
@@ -39,23 +37,23 @@ text_enum!(
 #[graphql(complex)]
 pub struct Contact {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: ContactId,
     pub name: String,
     pub full_name: Option<String>,
     /// Internal evaluation score.
     pub scoring: Option<f64>,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     #[graphql(skip)]
-    pub segmentation_id: Option<i64>,
+    pub segmentation_id: Option<SegmentationId>,
     #[graphql(skip)]
-    pub reason_code_id: Option<i64>,
+    pub reason_code_id: Option<ReasonCodeId>,
     #[graphql(skip)]
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
     #[graphql(skip)]
-    pub lifecycle_template_id: Option<i64>,
+    pub lifecycle_template_id: Option<TemplateId>,
     #[graphql(skip)]
-    pub current_step_id: Option<i64>,
+    pub current_step_id: Option<StepId>,
     pub status: ContactStatus,
     /// When the contact last moved to another step.
     pub stage_changed_at: Option<Timestamp>,
@@ -69,7 +67,7 @@ pub struct Contact {
 #[ComplexObject]
 impl Contact {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(ContactId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The owning company; null when tenant-wide.
@@ -78,21 +76,21 @@ impl Contact {
     }
 
     async fn segmentation(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Segmentation>> {
-        load_opt(ctx, self.segmentation_id.map(SegmentationId)).await
+        load_opt(ctx, self.segmentation_id).await
     }
 
     /// Why the contact was won, lost or stays where it is.
     async fn reason_code(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<ReasonCode>> {
-        load_opt(ctx, self.reason_code_id.map(ReasonCodeId)).await
+        load_opt(ctx, self.reason_code_id).await
     }
 
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_opt(ctx, self.owner_id.map(UserId)).await
+        load_opt(ctx, self.owner_id).await
     }
 
     /// Accounts the contact is assigned to, by name.
     async fn accounts(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Account>> {
-        let assigned = load_list(ctx, AccountsOf(ContactId(self.id))).await?;
+        let assigned = load_list(ctx, AccountsOf(self.id)).await?;
         Ok(assigned.into_iter().map(|a| a.account).collect())
     }
 
@@ -100,7 +98,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<LifecycleTemplate>> {
-        load_opt(ctx, self.lifecycle_template_id.map(TemplateId)).await
+        load_opt(ctx, self.lifecycle_template_id).await
     }
 
     /// The lifecycle step the contact stands on.
@@ -108,7 +106,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<LifecycleStep>> {
-        load_opt(ctx, self.current_step_id.map(StepId)).await
+        load_opt(ctx, self.current_step_id).await
     }
 
     /// Won or lost.
@@ -176,7 +174,7 @@ impl Contact {
                     })?,
             ),
         };
-        let history = load_list(ctx, HistoryOf(ContactId(self.id))).await?;
+        let history = load_list(ctx, HistoryOf(self.id)).await?;
         let start = match after {
             Some(id) => history
                 .iter()
@@ -207,27 +205,27 @@ impl Contact {
 
     /// Emails, primary first, then in the order they were added.
     async fn emails(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactEmail>> {
-        load_list(ctx, EmailsOf(ContactId(self.id))).await
+        load_list(ctx, EmailsOf(self.id)).await
     }
 
     async fn phones(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactPhone>> {
-        load_list(ctx, PhonesOf(ContactId(self.id))).await
+        load_list(ctx, PhonesOf(self.id)).await
     }
 
     /// Uploaded documents, newest first.
     async fn documents(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Document>> {
-        load_list(ctx, DocumentsOf(ContactId(self.id))).await
+        load_list(ctx, DocumentsOf(self.id)).await
     }
 
     async fn addresses(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<ContactAddress>> {
-        load_list(ctx, AddressesOf(ContactId(self.id))).await
+        load_list(ctx, AddressesOf(self.id)).await
     }
 
     async fn bank_accounts(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Vec<ContactBankAccount>> {
-        load_list(ctx, BankAccountsOf(ContactId(self.id))).await
+        load_list(ctx, BankAccountsOf(self.id)).await
     }
 
     /// The primary email (the list view's E-mail column).
@@ -235,7 +233,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ContactEmail>> {
-        let all = load_list(ctx, EmailsOf(ContactId(self.id))).await?;
+        let all = load_list(ctx, EmailsOf(self.id)).await?;
         Ok(all.into_iter().find(|e| e.is_primary))
     }
 
@@ -244,7 +242,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ContactPhone>> {
-        let all = load_list(ctx, PhonesOf(ContactId(self.id))).await?;
+        let all = load_list(ctx, PhonesOf(self.id)).await?;
         Ok(all.into_iter().find(|p| p.is_primary))
     }
 
@@ -252,7 +250,7 @@ impl Contact {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<ContactAddress>> {
-        let all = load_list(ctx, AddressesOf(ContactId(self.id))).await?;
+        let all = load_list(ctx, AddressesOf(self.id)).await?;
         Ok(all.into_iter().find(|a| a.is_primary))
     }
 }
@@ -263,13 +261,13 @@ impl Contact {
 #[graphql(complex)]
 pub struct ContactEmail {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: EmailId,
     #[graphql(skip)]
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     /// Stored trimmed, with the domain in lower case.
     pub email: String,
     #[graphql(skip)]
-    pub type_id: Option<i64>,
+    pub type_id: Option<DetailTypeId>,
     pub is_primary: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -278,17 +276,17 @@ pub struct ContactEmail {
 #[ComplexObject]
 impl ContactEmail {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(EmailId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// Business, Personal, … (a detail type of kind EMAIL).
     #[graphql(name = "type")]
     async fn detail_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DetailType>> {
-        load_opt(ctx, self.type_id.map(DetailTypeId)).await
+        load_opt(ctx, self.type_id).await
     }
 
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(ContactId(self.contact_id))).await
+        load_opt(ctx, Some(self.contact_id)).await
     }
 }
 
@@ -298,13 +296,13 @@ impl ContactEmail {
 #[graphql(complex)]
 pub struct ContactPhone {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: PhoneId,
     #[graphql(skip)]
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     /// E.164, e.g. `+351912345678`.
     pub number: String,
     #[graphql(skip)]
-    pub type_id: Option<i64>,
+    pub type_id: Option<DetailTypeId>,
     pub is_primary: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -313,17 +311,17 @@ pub struct ContactPhone {
 #[ComplexObject]
 impl ContactPhone {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(PhoneId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// Mobile, Office, … (a detail type of kind PHONE).
     #[graphql(name = "type")]
     async fn detail_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DetailType>> {
-        load_opt(ctx, self.type_id.map(DetailTypeId)).await
+        load_opt(ctx, self.type_id).await
     }
 
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(ContactId(self.contact_id))).await
+        load_opt(ctx, Some(self.contact_id)).await
     }
 }
 
@@ -333,9 +331,9 @@ impl ContactPhone {
 #[graphql(complex)]
 pub struct ContactAddress {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: AddressId,
     #[graphql(skip)]
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub address: String,
     /// ISO 3166-1 alpha-2.
     pub country: Option<String>,
@@ -344,7 +342,7 @@ pub struct ContactAddress {
     pub zip_code: String,
     pub locality: String,
     #[graphql(skip)]
-    pub type_id: Option<i64>,
+    pub type_id: Option<DetailTypeId>,
     pub is_primary: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -353,17 +351,17 @@ pub struct ContactAddress {
 #[ComplexObject]
 impl ContactAddress {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(AddressId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// Billing, Shipping, … (a detail type of kind ADDRESS).
     #[graphql(name = "type")]
     async fn detail_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DetailType>> {
-        load_opt(ctx, self.type_id.map(DetailTypeId)).await
+        load_opt(ctx, self.type_id).await
     }
 
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(ContactId(self.contact_id))).await
+        load_opt(ctx, Some(self.contact_id)).await
     }
 }
 
@@ -373,9 +371,9 @@ impl ContactAddress {
 #[graphql(complex)]
 pub struct ContactBankAccount {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: BankAccountId,
     #[graphql(skip)]
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     /// The account's label.
     pub name: String,
     #[graphql(skip)]
@@ -389,7 +387,7 @@ pub struct ContactBankAccount {
 #[ComplexObject]
 impl ContactBankAccount {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(BankAccountId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The IBAN grouped by four characters, e.g. `DE44 5001 0517 5407 3249 31`.
@@ -398,6 +396,6 @@ impl ContactBankAccount {
     }
 
     async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(ContactId(self.contact_id))).await
+        load_opt(ctx, Some(self.contact_id)).await
     }
 }

@@ -22,7 +22,7 @@ pub fn added_is_primary(existing: usize, requested: Option<bool>) -> bool {
 
 /// Which detail becomes primary when the primary goes (removed or unmarked): the oldest of
 /// the others, i.e. the lowest id.
-pub fn successor(others: &[i64]) -> Option<i64> {
+pub fn successor<T: Ord + Copy>(others: &[T]) -> Option<T> {
     others.iter().min().copied()
 }
 

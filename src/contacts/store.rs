@@ -4,8 +4,9 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::input::{ContactChanges, NewContact};
+use super::forms::{ContactChanges, NewContact, Placement};
 use super::model::Contact;
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::Conn;
 use crate::db::schema::{accounts, contact_accounts, contacts};
 use crate::error::{AppError, AppResult};
@@ -17,7 +18,7 @@ use crate::{visible, with_conn};
 pub async fn contacts_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[ContactId],
 ) -> AppResult<Vec<Contact>> {
     Ok(with_conn!(conn, |c| contacts::table
         .filter(contacts::id.eq_any(ids))
@@ -27,7 +28,7 @@ pub async fn contacts_by_ids(
         .await)?)
 }
 
-pub async fn find_contact(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<Contact>> {
+pub async fn find_contact(conn: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Option<Contact>> {
     Ok(contacts_by_ids(conn, viewer, &[id]).await?.pop())
 }
 
@@ -43,7 +44,7 @@ pub async fn insert_contact(conn: &mut Conn, new: &NewContact) -> AppResult<Cont
 /// given); a stale one is `VERSION_CONFLICT` with the current version.
 pub async fn update_contact(
     conn: &mut Conn,
-    id: i64,
+    id: ContactId,
     changes: &ContactChanges,
     expected: Option<i64>,
 ) -> AppResult<Contact> {
@@ -76,16 +77,16 @@ pub async fn update_contact(
         .optional())?;
     Err(match current {
         Some(current_version) => AppError::VersionConflict { current_version },
-        None => AppError::not_found("Contact", id),
+        None => AppError::not_found("Contact", id.0),
     })
 }
 
 /// Bumps the version of a contact whose details changed (see [`update_contact`]).
-pub async fn touch_contact(conn: &mut Conn, id: i64, expected: Option<i64>) -> AppResult<Contact> {
+pub async fn touch_contact(conn: &mut Conn, id: ContactId, expected: Option<i64>) -> AppResult<Contact> {
     update_contact(conn, id, &ContactChanges::default(), expected).await
 }
 
-pub async fn delete_contact(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_contact(conn: &mut Conn, id: ContactId) -> AppResult<()> {
     // Details, account links and history go with it (ON DELETE CASCADE).
     with_conn!(conn, |c| diesel::delete(contacts::table.find(id))
         .execute(c)
@@ -103,7 +104,7 @@ pub struct AssignedAccount {
 pub async fn accounts_of(
     conn: &mut Conn,
     viewer: &Viewer,
-    contact_ids: &[i64],
+    contact_ids: &[ContactId],
 ) -> AppResult<Vec<AssignedAccount>> {
     let rows: Vec<(i64, Account)> = with_conn!(conn, |c| contact_accounts::table
         .inner_join(accounts::table)
@@ -123,7 +124,7 @@ pub async fn accounts_of(
 }
 
 /// Replaces the contact's accounts with `account_ids`.
-pub async fn set_accounts(conn: &mut Conn, contact_id: i64, account_ids: &[i64]) -> AppResult<()> {
+pub async fn set_accounts(conn: &mut Conn, contact_id: ContactId, account_ids: &[AccountId]) -> AppResult<()> {
     let now = Timestamp::now();
     with_conn!(conn, |c| diesel::delete(
         contact_accounts::table.filter(contact_accounts::contact_id.eq(contact_id))
@@ -155,7 +156,7 @@ pub async fn count_all(conn: &mut Conn) -> AppResult<i64> {
 /// The queries every detail table shares: load by contacts, find one (through a visible
 /// contact), insert, update, delete; and for details with a primary flag, its upkeep.
 macro_rules! detail_table {
-    ($module:ident, $table:ident, $row:ty, $form:ty, primary: $has_primary:tt) => {
+    ($module:ident, $table:ident, $row:ty, $id:ty, $new:ty, $changes:ty, primary: $has_primary:tt) => {
         pub mod $module {
             use diesel::prelude::*;
             use diesel_async::RunQueryDsl;
@@ -163,6 +164,7 @@ macro_rules! detail_table {
             use crate::db::Conn;
             use crate::db::schema::{$table, contacts};
             use crate::error::AppResult;
+            use crate::ids::ContactId;
             use crate::time::Timestamp;
             use crate::viewer::Viewer;
             use crate::{visible, with_conn};
@@ -171,7 +173,7 @@ macro_rules! detail_table {
             pub async fn of(
                 conn: &mut Conn,
                 _viewer: &Viewer,
-                contact_ids: &[i64],
+                contact_ids: &[ContactId],
             ) -> AppResult<Vec<$row>> {
                 Ok(with_conn!(conn, |c| $table::table
                     .filter($table::contact_id.eq_any(contact_ids))
@@ -182,7 +184,7 @@ macro_rules! detail_table {
             }
 
             /// The details with these ids whose contact the viewer can see.
-            pub async fn by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[i64]) -> AppResult<Vec<$row>> {
+            pub async fn by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[$id]) -> AppResult<Vec<$row>> {
                 Ok(with_conn!(conn, |c| $table::table
                     .inner_join(contacts::table)
                     .filter($table::id.eq_any(ids))
@@ -192,33 +194,33 @@ macro_rules! detail_table {
                     .await)?)
             }
 
-            pub async fn find(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<$row>> {
+            pub async fn find(conn: &mut Conn, viewer: &Viewer, id: $id) -> AppResult<Option<$row>> {
                 Ok(by_ids(conn, viewer, &[id]).await?.pop())
             }
 
-            pub async fn insert(conn: &mut Conn, row: &$form) -> AppResult<$row> {
+            pub async fn insert(conn: &mut Conn, contact_id: ContactId, new: &$new) -> AppResult<$row> {
                 Ok(with_conn!(conn, |c| diesel::insert_into($table::table)
-                    .values(row)
+                    .values(($table::contact_id.eq(contact_id), new))
                     .returning(<$row>::as_returning())
                     .get_result(c)
                     .await)?)
             }
 
-            pub async fn update(conn: &mut Conn, id: i64, row: &$form) -> AppResult<$row> {
+            pub async fn update(conn: &mut Conn, id: $id, changes: &$changes) -> AppResult<$row> {
                 Ok(with_conn!(conn, |c| diesel::update($table::table.find(id))
-                    .set(row)
+                    .set(changes)
                     .returning(<$row>::as_returning())
                     .get_result(c)
                     .await)?)
             }
 
-            pub async fn delete(conn: &mut Conn, id: i64) -> AppResult<()> {
+            pub async fn delete(conn: &mut Conn, id: $id) -> AppResult<()> {
                 with_conn!(conn, |c| diesel::delete($table::table.find(id)).execute(c).await)?;
                 Ok(())
             }
 
             /// Ids of the contact's details of this kind, except `except`.
-            pub async fn other_ids(conn: &mut Conn, contact_id: i64, except: i64) -> AppResult<Vec<i64>> {
+            pub async fn other_ids(conn: &mut Conn, contact_id: ContactId, except: i64) -> AppResult<Vec<i64>> {
                 Ok(with_conn!(conn, |c| $table::table
                     .filter($table::contact_id.eq(contact_id))
                     .filter($table::id.ne(except))
@@ -227,7 +229,7 @@ macro_rules! detail_table {
                     .await)?)
             }
 
-            detail_table!(@primary $table, $has_primary);
+            detail_table!(@primary $table, $id, $has_primary);
 
             #[allow(dead_code)]
             fn now() -> Timestamp {
@@ -241,9 +243,9 @@ macro_rules! detail_table {
     (@order $table:ident, false) => {
         ($table::contact_id, $table::id)
     };
-    (@primary $table:ident, true) => {
+    (@primary $table:ident, $id:ty, true) => {
         /// Unmarks the contact's primary of this kind (before another is marked).
-        pub async fn clear_primary(conn: &mut Conn, contact_id: i64) -> AppResult<()> {
+        pub async fn clear_primary(conn: &mut Conn, contact_id: ContactId) -> AppResult<()> {
             with_conn!(conn, |c| diesel::update(
                 $table::table
                     .filter($table::contact_id.eq(contact_id))
@@ -255,7 +257,7 @@ macro_rules! detail_table {
             Ok(())
         }
 
-        pub async fn mark_primary(conn: &mut Conn, id: i64) -> AppResult<()> {
+        pub async fn mark_primary(conn: &mut Conn, id: $id) -> AppResult<()> {
             with_conn!(conn, |c| diesel::update($table::table.find(id))
                 .set(($table::is_primary.eq(true), $table::updated_at.eq(now())))
                 .execute(c)
@@ -263,13 +265,19 @@ macro_rules! detail_table {
             Ok(())
         }
     };
-    (@primary $table:ident, false) => {};
+    (@primary $table:ident, $id:ty, false) => {};
 }
 
-detail_table!(emails, contact_emails, crate::contacts::model::ContactEmail, crate::contacts::input::EmailRow, primary: true);
-detail_table!(phones, contact_phones, crate::contacts::model::ContactPhone, crate::contacts::input::PhoneRow, primary: true);
-detail_table!(addresses, contact_addresses, crate::contacts::model::ContactAddress, crate::contacts::input::AddressRow, primary: true);
-detail_table!(bank_accounts, contact_bank_accounts, crate::contacts::model::ContactBankAccount, crate::contacts::input::BankAccountRow, primary: false);
+detail_table!(emails, contact_emails, crate::contacts::model::ContactEmail, crate::ids::EmailId,
+    crate::contacts::forms::NewEmail, crate::contacts::forms::EmailChanges, primary: true);
+detail_table!(phones, contact_phones, crate::contacts::model::ContactPhone, crate::ids::PhoneId,
+    crate::contacts::forms::NewPhone, crate::contacts::forms::PhoneChanges, primary: true);
+detail_table!(addresses, contact_addresses, crate::contacts::model::ContactAddress,
+    crate::ids::AddressId, crate::contacts::forms::NewAddress,
+    crate::contacts::forms::AddressChanges, primary: true);
+detail_table!(bank_accounts, contact_bank_accounts, crate::contacts::model::ContactBankAccount,
+    crate::ids::BankAccountId, crate::contacts::forms::NewBankAccount,
+    crate::contacts::forms::BankAccountChanges, primary: false);
 
 pub use addresses::of as addresses_of;
 pub use bank_accounts::of as bank_accounts_of;
@@ -299,7 +307,7 @@ macro_rules! filtered_contacts {
     ($base:expr, $viewer:expr, $filter:expr) => {{
         use diesel::IntoSql as _;
         use diesel::sql_types::Bool;
-        use $crate::contacts::store::{lower, lower_nullable};
+        use $crate::contacts::{lower, lower_nullable};
         use $crate::db::schema::{
             contact_accounts, contact_emails, contact_phones, lifecycle_steps,
         };
@@ -677,87 +685,9 @@ pub async fn contact_counts(
     })
 }
 
-/// The details that carry a primary flag.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PrimaryKind {
-    Email,
-    Phone,
-    Address,
-}
-
-impl PrimaryKind {
-    /// The GraphQL type of the detail, for messages and ids.
-    pub fn type_name(self) -> &'static str {
-        use crate::ids::{AddressId, EmailId, PhoneId, TypedId};
-        match self {
-            PrimaryKind::Email => EmailId::TYPE_NAME,
-            PrimaryKind::Phone => PhoneId::TYPE_NAME,
-            PrimaryKind::Address => AddressId::TYPE_NAME,
-        }
-    }
-}
-
-/// The contact of a detail the viewer can see, and whether the detail is its primary.
-pub async fn detail_owner(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    kind: PrimaryKind,
-    id: i64,
-) -> AppResult<Option<(i64, bool)>> {
-    Ok(match kind {
-        PrimaryKind::Email => emails::find(conn, viewer, id)
-            .await?
-            .map(|d| (d.contact_id, d.is_primary)),
-        PrimaryKind::Phone => phones::find(conn, viewer, id)
-            .await?
-            .map(|d| (d.contact_id, d.is_primary)),
-        PrimaryKind::Address => addresses::find(conn, viewer, id)
-            .await?
-            .map(|d| (d.contact_id, d.is_primary)),
-    })
-}
-
-pub async fn delete_detail(conn: &mut Conn, kind: PrimaryKind, id: i64) -> AppResult<()> {
-    match kind {
-        PrimaryKind::Email => emails::delete(conn, id).await,
-        PrimaryKind::Phone => phones::delete(conn, id).await,
-        PrimaryKind::Address => addresses::delete(conn, id).await,
-    }
-}
-
-pub async fn clear_primary(conn: &mut Conn, kind: PrimaryKind, contact_id: i64) -> AppResult<()> {
-    match kind {
-        PrimaryKind::Email => emails::clear_primary(conn, contact_id).await,
-        PrimaryKind::Phone => phones::clear_primary(conn, contact_id).await,
-        PrimaryKind::Address => addresses::clear_primary(conn, contact_id).await,
-    }
-}
-
-pub async fn mark_primary(conn: &mut Conn, kind: PrimaryKind, id: i64) -> AppResult<()> {
-    match kind {
-        PrimaryKind::Email => emails::mark_primary(conn, id).await,
-        PrimaryKind::Phone => phones::mark_primary(conn, id).await,
-        PrimaryKind::Address => addresses::mark_primary(conn, id).await,
-    }
-}
-
-/// Ids of the contact's other details of this kind.
-pub async fn other_ids(
-    conn: &mut Conn,
-    kind: PrimaryKind,
-    contact_id: i64,
-    except: i64,
-) -> AppResult<Vec<i64>> {
-    match kind {
-        PrimaryKind::Email => emails::other_ids(conn, contact_id, except).await,
-        PrimaryKind::Phone => phones::other_ids(conn, contact_id, except).await,
-        PrimaryKind::Address => addresses::other_ids(conn, contact_id, except).await,
-    }
-}
-
 /// The names of the contact's references that belong to a company other than the contact's,
 /// after the contact moved to another company.
-pub async fn foreign_references(conn: &mut Conn, contact_id: i64) -> AppResult<Vec<&'static str>> {
+pub async fn foreign_references(conn: &mut Conn, contact_id: ContactId) -> AppResult<Vec<&'static str>> {
     use crate::db::schema::{
         contact_addresses, contact_emails, contact_phones, detail_types, lifecycle_templates,
         reason_codes, segmentations,
@@ -852,8 +782,8 @@ pub async fn foreign_references(conn: &mut Conn, contact_id: i64) -> AppResult<V
 /// status it means, when it moved, and optionally its template and reason code.
 pub async fn place_on_step(
     conn: &mut Conn,
-    id: i64,
-    placement: &super::input::Placement,
+    id: ContactId,
+    placement: &Placement,
 ) -> AppResult<Contact> {
     Ok(with_conn!(conn, |c| diesel::update(
         contacts::table.find(id)

@@ -33,7 +33,7 @@ impl Reader {
 }
 
 /// Implements `Loader<$key>` for [`Reader`] with a store function
-/// `async fn(&mut Conn, &Viewer, &[i64]) -> AppResult<Vec<$row>>` whose rows have an `id`.
+/// `async fn(&mut Conn, &Viewer, &[$key]) -> AppResult<Vec<$row>>` whose rows have an `id: $key`.
 #[macro_export]
 macro_rules! by_id_loader {
     ($key:ident => $row:ident, $load:path) => {
@@ -45,20 +45,19 @@ macro_rules! by_id_loader {
                 &self,
                 keys: &[$key],
             ) -> Result<std::collections::HashMap<$key, $row>, Self::Error> {
-                let ids: Vec<i64> = keys.iter().map(|k| k.0).collect();
                 let mut conn = self.conn().await?;
-                let rows = $load(&mut conn, &self.viewer, &ids).await?;
-                Ok(rows.into_iter().map(|row| ($key(row.id), row)).collect())
+                let rows = $load(&mut conn, &self.viewer, keys).await?;
+                Ok(rows.into_iter().map(|row| (row.id, row)).collect())
             }
         }
     };
 }
 
-/// Implements `Loader<$key>` for [`Reader`] for a one-to-many relation: `$key(Parent(id))`
-/// maps to the rows whose `$parent` field is `id`, in the order the store returns them.
+/// Implements `Loader<$key>` for [`Reader`] for a one-to-many relation: `$key(parent)` maps to
+/// the rows whose `$parent` field is `parent`, in the order the store returns them.
 #[macro_export]
 macro_rules! children_loader {
-    ($key:ident($parent_id:ident) => $row:ty, $load:path, $parent:ident) => {
+    ($key:ident($parent_id:ty) => $row:ty, $load:path, $parent:ident) => {
         impl async_graphql::dataloader::Loader<$key> for $crate::db::loader::Reader {
             type Value = Vec<$row>;
             type Error = $crate::db::loader::LoadError;
@@ -67,13 +66,13 @@ macro_rules! children_loader {
                 &self,
                 keys: &[$key],
             ) -> Result<std::collections::HashMap<$key, Vec<$row>>, Self::Error> {
-                let ids: Vec<i64> = keys.iter().map(|k| k.0.0).collect();
+                let ids: Vec<$parent_id> = keys.iter().map(|k| k.0).collect();
                 let mut conn = self.conn().await?;
                 let mut grouped: std::collections::HashMap<$key, Vec<$row>> =
                     std::collections::HashMap::new();
                 for row in $load(&mut conn, &self.viewer, &ids).await? {
                     grouped
-                        .entry($key($parent_id(row.$parent)))
+                        .entry($key(row.$parent))
                         .or_default()
                         .push(row);
                 }

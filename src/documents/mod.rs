@@ -4,10 +4,11 @@
 pub mod download;
 pub mod loaders;
 pub mod model;
+pub mod ops;
 pub mod resolvers;
 pub mod rules;
 pub mod storage;
-pub mod store;
+mod store;
 
 pub use storage::DocumentStorage;
-pub use store::storage_keys_of_contact;
+pub use store::{find_document, storage_keys_of_contact};

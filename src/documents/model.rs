@@ -4,9 +4,9 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::rules;
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::contact_documents;
 use crate::graphql::context::load_opt;
-use crate::ids::{DocumentId, TypedId, UserId};
 use crate::settings::model::User;
 use crate::time::Timestamp;
 
@@ -15,9 +15,9 @@ use crate::time::Timestamp;
 #[graphql(complex)]
 pub struct Document {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: DocumentId,
     #[graphql(skip)]
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     /// The uploaded file's name, cleaned of paths and control characters.
     pub file_name: String,
     /// Recognised from the bytes, not taken from the upload.
@@ -28,7 +28,7 @@ pub struct Document {
     #[graphql(skip)]
     pub storage_key: String,
     #[graphql(skip)]
-    pub uploaded_by: Option<i64>,
+    pub uploaded_by: Option<UserId>,
     pub uploaded_at: Timestamp,
     #[graphql(skip)]
     pub created_at: Timestamp,
@@ -39,11 +39,11 @@ pub struct Document {
 #[ComplexObject]
 impl Document {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(DocumentId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     async fn uploaded_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
-        load_opt(ctx, self.uploaded_by.map(UserId)).await
+        load_opt(ctx, self.uploaded_by).await
     }
 
     /// Where to download the bytes (as an attachment).
@@ -66,13 +66,13 @@ fn download_path(id: i64) -> String {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = contact_documents)]
 pub struct NewDocument {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub file_name: String,
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
     pub storage_key: String,
-    pub uploaded_by: Option<i64>,
+    pub uploaded_by: Option<UserId>,
     pub uploaded_at: Timestamp,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,

@@ -8,12 +8,11 @@ use tokio::io::AsyncSeekExt as _;
 
 use super::model::{Document, NewDocument};
 use super::storage::DocumentStorage;
-use super::{rules, store};
-use crate::contacts::store::{find_contact, touch_contact};
+use super::{ops, rules};
 use crate::error::{AppError, AppResult};
-use crate::graphql::context::{db, settings, viewer};
+use crate::graphql::args::record_id;
+use crate::graphql::context::{db, viewer};
 use crate::ids::{ContactId, DocumentId, TypedId};
-use crate::settings::resolvers::{not_found, record_id};
 use crate::time::Timestamp;
 use crate::validation::{Validator, code};
 
@@ -67,7 +66,7 @@ impl DocumentsMutation {
         contact_id: ID,
         file: Upload,
     ) -> AppResult<Document> {
-        let storage = &settings(ctx).documents;
+        let storage = ctx.data_unchecked::<DocumentStorage>();
         let mut v = Validator::new();
         let contact = v.id::<ContactId>("contactId", &contact_id);
         let upload = match file.value(ctx) {
@@ -103,9 +102,9 @@ impl DocumentsMutation {
         let viewer = viewer(ctx);
         {
             let mut conn = db(ctx).conn().await?;
-            find_contact(&mut conn, viewer, contact.get())
+            crate::contacts::find_contact(&mut conn, viewer, contact)
                 .await?
-                .ok_or_else(|| not_found(contact))?;
+                .ok_or_else(|| crate::graphql::args::not_found(contact))?;
         }
 
         let file_name = rules::sanitize_file_name(Some(&upload.filename));
@@ -133,7 +132,7 @@ impl DocumentsMutation {
         }
         let now = Timestamp::now();
         let new = NewDocument {
-            contact_id: contact.get(),
+            contact_id: contact,
             file_name,
             content_type: rules::content_type_of(&written.head),
             size_bytes: i64::try_from(written.size).map_err(AppError::internal)?,
@@ -145,14 +144,7 @@ impl DocumentsMutation {
             updated_at: now,
         };
         let saved = db(ctx)
-            .transaction(async move |c| {
-                // The contact may have been deleted while the bytes were on their way.
-                find_contact(c, viewer, contact.get())
-                    .await?
-                    .ok_or_else(|| not_found(contact))?;
-                touch_contact(c, contact.get(), None).await?;
-                store::insert_document(c, &new).await
-            })
+            .transaction(async move |c| ops::attach(c, viewer, &new).await)
             .await;
         match &saved {
             Ok(_) => pending.keep(),
@@ -166,16 +158,11 @@ impl DocumentsMutation {
         let id = record_id::<DocumentId>(&id)?;
         let viewer = viewer(ctx);
         let key = db(ctx)
-            .transaction(async move |c| {
-                let document = store::find_document(c, viewer, id.get())
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                store::delete_document(c, id.get()).await?;
-                touch_contact(c, document.contact_id, None).await?;
-                Ok(document.storage_key)
-            })
+            .transaction(async move |c| ops::remove(c, viewer, id).await)
             .await?;
-        settings(ctx).documents.delete_all(&[key]).await;
+        ctx.data_unchecked::<DocumentStorage>()
+            .delete_all(&[key])
+            .await;
         Ok(id.to_id())
     }
 }

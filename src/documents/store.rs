@@ -4,6 +4,7 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{Document, NewDocument};
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::Conn;
 use crate::db::schema::{contact_documents, contacts};
 use crate::error::AppResult;
@@ -14,7 +15,7 @@ use crate::{visible, with_conn};
 pub async fn documents_of(
     conn: &mut Conn,
     viewer: &Viewer,
-    contact_ids: &[i64],
+    contact_ids: &[ContactId],
 ) -> AppResult<Vec<Document>> {
     Ok(with_conn!(conn, |c| contact_documents::table
         .inner_join(contacts::table)
@@ -32,7 +33,7 @@ pub async fn documents_of(
 pub async fn documents_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[DocumentId],
 ) -> AppResult<Vec<Document>> {
     Ok(with_conn!(conn, |c| contact_documents::table
         .inner_join(contacts::table)
@@ -46,7 +47,7 @@ pub async fn documents_by_ids(
 pub async fn find_document(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: DocumentId,
 ) -> AppResult<Option<Document>> {
     Ok(documents_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -61,7 +62,7 @@ pub async fn insert_document(conn: &mut Conn, new: &NewDocument) -> AppResult<Do
     .await)?)
 }
 
-pub async fn delete_document(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_document(conn: &mut Conn, id: DocumentId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(contact_documents::table.find(id))
         .execute(c)
         .await)?;
@@ -69,7 +70,7 @@ pub async fn delete_document(conn: &mut Conn, id: i64) -> AppResult<()> {
 }
 
 /// The storage keys of a contact's documents (their rows go with the contact).
-pub async fn storage_keys_of_contact(conn: &mut Conn, contact_id: i64) -> AppResult<Vec<String>> {
+pub async fn storage_keys_of_contact(conn: &mut Conn, contact_id: ContactId) -> AppResult<Vec<String>> {
     Ok(with_conn!(conn, |c| contact_documents::table
         .filter(contact_documents::contact_id.eq(contact_id))
         .select(contact_documents::storage_key)

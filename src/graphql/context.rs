@@ -7,9 +7,11 @@ use async_graphql::dataloader::Loader;
 
 use crate::db::Db;
 use crate::db::loader::{LoadError, Loaders, Reader};
-use crate::ids::CompanyId;
-use crate::settings::model::Company;
 use crate::viewer::Viewer;
+
+/// The region national phone numbers are read in when a contact's addresses name no country.
+#[derive(Debug, Clone, Default)]
+pub struct DefaultPhoneRegion(pub Option<String>);
 
 pub fn db<'a>(ctx: &Context<'a>) -> &'a Db {
     // Both are inserted into every request by `graphql::execute`; absence is a wiring bug.
@@ -20,8 +22,9 @@ pub fn viewer<'a>(ctx: &Context<'a>) -> &'a Viewer {
     ctx.data_unchecked::<Viewer>()
 }
 
-pub fn settings<'a>(ctx: &Context<'a>) -> &'a super::ApiSettings {
-    ctx.data_unchecked::<super::ApiSettings>()
+pub fn default_phone_region<'a>(ctx: &Context<'a>) -> Option<&'a str> {
+    // Inserted into the schema's data by `schema::schema`.
+    ctx.data_unchecked::<DefaultPhoneRegion>().0.as_deref()
 }
 
 pub fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
@@ -51,12 +54,4 @@ where
     Reader: Loader<K, Value = Vec<T>, Error = LoadError>,
 {
     Ok(loaders(ctx).load_one(key).await?.unwrap_or_default())
-}
-
-/// The company of a record (`None` = tenant-wide), through the request's loader.
-pub async fn load_company(
-    ctx: &Context<'_>,
-    company_id: Option<i64>,
-) -> async_graphql::Result<Option<Company>> {
-    load_opt(ctx, company_id.map(CompanyId)).await
 }

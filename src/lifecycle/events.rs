@@ -10,7 +10,7 @@ use super::model::StageTransition;
 #[derive(Debug, Clone)]
 pub struct StageEvent {
     pub transition: StageTransition,
-    pub company_id: Option<i64>,
+    pub company_id: Option<crate::ids::CompanyId>,
 }
 
 #[derive(Clone)]

@@ -4,8 +4,8 @@ use async_graphql::{ID, InputObject, MaybeUndefined};
 use diesel::prelude::*;
 
 use super::model::StepOutcome;
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::{lifecycle_categories, lifecycle_steps, lifecycle_templates};
-use crate::ids::{CategoryId, CompanyId, TemplateId};
 use crate::time::Timestamp;
 use crate::validation::{MAX_TEXT, Validator, code, path};
 
@@ -84,7 +84,7 @@ pub struct UpdateLifecycleStepInput {
 pub struct NewTemplate {
     pub name: String,
     pub description: Option<String>,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub is_default: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -95,7 +95,7 @@ pub struct NewTemplate {
 pub struct TemplateChanges {
     pub name: Option<String>,
     pub description: Option<Option<String>>,
-    pub company_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
     pub is_default: Option<bool>,
     pub updated_at: Timestamp,
 }
@@ -103,7 +103,7 @@ pub struct TemplateChanges {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = lifecycle_categories)]
 pub struct NewCategory {
-    pub template_id: i64,
+    pub template_id: TemplateId,
     pub name: String,
     pub position: i32,
     pub created_at: Timestamp,
@@ -120,7 +120,7 @@ pub struct CategoryChanges {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = lifecycle_steps)]
 pub struct NewStep {
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub name: String,
     pub position: i32,
     pub outcome: StepOutcome,

@@ -34,7 +34,7 @@ pub async fn path_of(
         .into_iter()
         .map(|category| {
             let of_category = steps
-                .remove(&StepsOf(CategoryId(category.id)))
+                .remove(&StepsOf(category.id))
                 .unwrap_or_default();
             (category, of_category)
         })

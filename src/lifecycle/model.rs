@@ -4,9 +4,10 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::loaders::{CategoriesOf, StepsOf};
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::{lifecycle_categories, lifecycle_steps, lifecycle_templates};
-use crate::graphql::context::{load_company, load_opt, loaders};
-use crate::ids::{CategoryId, StepId, TemplateId, TypedId};
+use crate::graphql::context::{load_opt, loaders};
+use crate::settings::load_company;
 use crate::settings::model::Company;
 use crate::text_enum;
 use crate::time::Timestamp;
@@ -16,17 +17,28 @@ text_enum!(
     StepOutcome { Open = "OPEN", Won = "WON", Lost = "LOST" }
 );
 
+/// A contact on a step of this outcome has the matching status: a WON or LOST step closes it.
+impl From<StepOutcome> for crate::contacts::ContactStatus {
+    fn from(outcome: StepOutcome) -> Self {
+        match outcome {
+            StepOutcome::Open => Self::Open,
+            StepOutcome::Won => Self::Won,
+            StepOutcome::Lost => Self::Lost,
+        }
+    }
+}
+
 /// A lifecycle: the ordered categories and steps a contact moves through.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = lifecycle_templates)]
 #[graphql(complex)]
 pub struct LifecycleTemplate {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: TemplateId,
     pub name: String,
     pub description: Option<String>,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// New contacts of the template's scope start on this template when none is given.
     pub is_default: bool,
     pub created_at: Timestamp,
@@ -36,7 +48,7 @@ pub struct LifecycleTemplate {
 #[ComplexObject]
 impl LifecycleTemplate {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(TemplateId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The owning company; null when tenant-wide.
@@ -47,7 +59,7 @@ impl LifecycleTemplate {
     /// Categories in path order.
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LifecycleCategory>> {
         let found = loaders(ctx)
-            .load_one(CategoriesOf(TemplateId(self.id)))
+            .load_one(CategoriesOf(self.id))
             .await?;
         Ok(found.unwrap_or_default())
     }
@@ -59,9 +71,9 @@ impl LifecycleTemplate {
 #[graphql(complex)]
 pub struct LifecycleCategory {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: CategoryId,
     #[graphql(skip)]
-    pub template_id: i64,
+    pub template_id: TemplateId,
     pub name: String,
     /// Zero-based place in the template.
     pub position: i32,
@@ -72,19 +84,19 @@ pub struct LifecycleCategory {
 #[ComplexObject]
 impl LifecycleCategory {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(CategoryId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     async fn template(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<LifecycleTemplate>> {
-        loaders(ctx).load_one(TemplateId(self.template_id)).await
+        loaders(ctx).load_one(self.template_id).await
     }
 
     /// Steps in path order.
     async fn steps(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LifecycleStep>> {
-        let found = loaders(ctx).load_one(StepsOf(CategoryId(self.id))).await?;
+        let found = loaders(ctx).load_one(StepsOf(self.id)).await?;
         Ok(found.unwrap_or_default())
     }
 }
@@ -95,9 +107,9 @@ impl LifecycleCategory {
 #[graphql(complex)]
 pub struct LifecycleStep {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: StepId,
     #[graphql(skip)]
-    pub category_id: i64,
+    pub category_id: CategoryId,
     pub name: String,
     /// Zero-based place in the category.
     pub position: i32,
@@ -111,14 +123,14 @@ pub struct LifecycleStep {
 #[ComplexObject]
 impl LifecycleStep {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(StepId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     async fn category(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<LifecycleCategory>> {
-        loaders(ctx).load_one(CategoryId(self.category_id)).await
+        loaders(ctx).load_one(self.category_id).await
     }
 }
 
@@ -130,16 +142,16 @@ pub struct StageTransition {
     #[graphql(skip)]
     pub id: i64,
     #[graphql(skip)]
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     #[graphql(skip)]
-    pub from_step_id: Option<i64>,
+    pub from_step_id: Option<StepId>,
     #[graphql(skip)]
-    pub to_step_id: i64,
+    pub to_step_id: StepId,
     #[graphql(skip)]
-    pub reason_code_id: Option<i64>,
+    pub reason_code_id: Option<ReasonCodeId>,
     pub note: Option<String>,
     #[graphql(skip)]
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub occurred_at: Timestamp,
     /// Whole seconds the contact spent on the step it entered here, until its next move; null
     /// while it is still there.
@@ -153,24 +165,24 @@ pub struct StageTransition {
 #[ComplexObject]
 impl StageTransition {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(crate::ids::TransitionId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     async fn contact(
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<crate::contacts::model::Contact>> {
-        load_opt(ctx, Some(crate::ids::ContactId(self.contact_id))).await
+        load_opt(ctx, Some(self.contact_id)).await
     }
 
     /// Null for the contact's first placement on a lifecycle.
     #[allow(clippy::wrong_self_convention)] // the API field is `fromStep`
     async fn from_step(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LifecycleStep>> {
-        load_opt(ctx, self.from_step_id.map(StepId)).await
+        load_opt(ctx, self.from_step_id).await
     }
 
     async fn to_step(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<LifecycleStep>> {
-        load_opt(ctx, Some(StepId(self.to_step_id))).await
+        load_opt(ctx, Some(self.to_step_id)).await
     }
 
     /// Why the contact moved (required for steps such as Closed – Lost).

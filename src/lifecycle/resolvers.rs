@@ -1,4 +1,5 @@
-//! GraphQL queries and mutations of lifecycle templates, categories and steps.
+//! GraphQL queries and mutations of lifecycle templates, categories and steps, the moves of
+//! contacts, and the live feed of moves.
 
 use async_graphql::{Context, ID, Object};
 
@@ -6,19 +7,14 @@ use super::events::{StageEvent, StageEvents};
 use super::funnel::{self, FunnelStep, LifecycleFunnelFilter};
 use super::input::*;
 use super::model::*;
-use super::{rules, store};
-use crate::contacts::input::Placement;
-use crate::contacts::model::{Contact, ContactStatus};
-use crate::contacts::store as contacts_store;
+use super::ops::{self, Move, Moved};
+use super::store;
+use crate::contacts::Contact;
 use crate::error::{AppError, AppResult};
+use crate::graphql::args::{list_scope, record_and_input, record_id};
 use crate::graphql::context::{db, viewer};
 use crate::ids::{CategoryId, CompanyId, ContactId, ReasonCodeId, StepId, TemplateId, TypedId};
-use crate::settings::resolvers::{
-    check_company, ensure_unused, ensure_unused_elsewhere, list_scope, not_found, record_id,
-};
-use crate::settings::store as settings_store;
-use crate::time::Timestamp;
-use crate::validation::{Validator, code};
+use crate::validation::{Parsed, Validator, code};
 
 #[derive(Default)]
 pub struct LifecycleQuery;
@@ -75,7 +71,7 @@ impl LifecycleQuery {
         let template = v.require(found)?;
         v.finish()?;
         drop(conn);
-        let steps: Vec<LifecycleStep> = super::loaders::path_of(ctx, TemplateId(template.id))
+        let steps: Vec<LifecycleStep> = super::loaders::path_of(ctx, template.id)
             .await?
             .into_iter()
             .flat_map(|(_, steps)| steps)
@@ -133,20 +129,10 @@ impl LifecycleMutation {
         ctx: &Context<'_>,
         input: CreateLifecycleTemplateInput,
     ) -> AppResult<LifecycleTemplate> {
-        let mut v = Validator::new();
-        let tree = input.validate(&mut v);
+        let input = Parsed::new(|v| input.validate(v));
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                let company = tree.template.company_id;
-                check_company(c, viewer, &mut v, "companyId", company).await?;
-                v.finish()?;
-                // Unmark the scope's old default first: the unique index allows one at a time.
-                if tree.template.is_default {
-                    store::clear_default(c, company, None).await?;
-                }
-                store::insert_template_tree(c, &tree).await
-            })
+            .transaction(async move |c| ops::create_template(c, viewer, input).await)
             .await
     }
 
@@ -157,32 +143,10 @@ impl LifecycleMutation {
         id: ID,
         input: UpdateLifecycleTemplateInput,
     ) -> AppResult<LifecycleTemplate> {
-        let mut v = Validator::new();
-        let id = v.id::<TemplateId>("id", &id);
-        let changes = input.validate(&mut v);
-        let id = v.require(id)?;
+        let (id, input) = record_and_input::<TemplateId, _>(&id, |v| input.validate(v))?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                let current = store::find_template(c, viewer, id.0)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                if let Some(company) = changes.company_id {
-                    check_company(c, viewer, &mut v, "companyId", company).await?;
-                }
-                v.finish()?;
-                if let Some(Some(company)) = changes.company_id {
-                    let usage = store::template_usage(c, id.0, Some(company)).await?;
-                    ensure_unused_elsewhere("lifecycle template", usage)?;
-                }
-                // A default (new, or moving scope) first unmarks its scope's old default:
-                // the unique index allows one at a time.
-                if changes.is_default.unwrap_or(current.is_default) {
-                    let scope = changes.company_id.unwrap_or(current.company_id);
-                    store::clear_default(c, scope, Some(id.0)).await?;
-                }
-                store::update_template(c, id.0, &changes).await
-            })
+            .transaction(async move |c| ops::update_template(c, viewer, id, input).await)
             .await
     }
 
@@ -191,18 +155,9 @@ impl LifecycleMutation {
         let id = record_id::<TemplateId>(&id)?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                store::find_template(c, viewer, id.0)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                ensure_unused(
-                    "lifecycle template",
-                    store::template_usage(c, id.0, None).await?,
-                )?;
-                store::delete_template(c, id.0).await?;
-                Ok(id.to_id())
-            })
-            .await
+            .transaction(async move |c| ops::delete_template(c, viewer, id).await)
+            .await?;
+        Ok(id.to_id())
     }
 
     /// Adds a category to a template, at `position` or at the end.
@@ -211,38 +166,10 @@ impl LifecycleMutation {
         ctx: &Context<'_>,
         input: CreateLifecycleCategoryInput,
     ) -> AppResult<LifecycleCategory> {
-        let mut v = Validator::new();
-        let draft = input.validate(&mut v);
+        let input = Parsed::new(|v| input.validate(v));
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                if let Some(template) = draft.template
-                    && store::find_template(c, viewer, template.0).await?.is_none()
-                {
-                    v.push("templateId", code::NOT_FOUND, "no such lifecycle template");
-                }
-                let template = v.require(draft.template)?;
-                v.finish()?;
-                let mut siblings = store::category_ids_of_template(c, template.0).await?;
-                let now = Timestamp::now();
-                let category = store::insert_category(
-                    c,
-                    &NewCategory {
-                        template_id: template.0,
-                        name: draft.name,
-                        position: i32::try_from(siblings.len()).unwrap_or(i32::MAX),
-                        created_at: now,
-                        updated_at: now,
-                    },
-                )
-                .await?;
-                let at = rules::insert_position(draft.position, siblings.len());
-                siblings.insert(usize::try_from(at).unwrap_or(0), category.id);
-                store::set_category_positions(c, &siblings).await?;
-                store::find_category(c, viewer, category.id)
-                    .await?
-                    .ok_or_else(|| not_found(CategoryId(category.id)))
-            })
+            .transaction(async move |c| ops::create_category(c, viewer, input).await)
             .await
     }
 
@@ -252,19 +179,12 @@ impl LifecycleMutation {
         id: ID,
         input: UpdateLifecycleCategoryInput,
     ) -> AppResult<LifecycleCategory> {
-        let mut v = Validator::new();
-        let id = v.id::<CategoryId>("id", &id);
-        let changes = input.validate(&mut v);
-        let id = v.require(id)?;
-        v.finish()?;
+        let (id, input) = record_and_input::<CategoryId, _>(&id, |v| input.validate(v))?;
+        let Parsed { value, problems } = input;
+        problems.finish()?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                store::find_category(c, viewer, id.0)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                store::update_category(c, id.0, &changes).await
-            })
+            .transaction(async move |c| ops::update_category(c, viewer, id, &value).await)
             .await
     }
 
@@ -274,18 +194,9 @@ impl LifecycleMutation {
         let id = record_id::<CategoryId>(&id)?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                let category = store::find_category(c, viewer, id.0)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                let steps = store::step_ids_of_category(c, id.0).await?;
-                ensure_unused("lifecycle category", store::steps_usage(c, &steps).await?)?;
-                store::delete_category(c, id.0).await?;
-                let remaining = store::category_ids_of_template(c, category.template_id).await?;
-                store::set_category_positions(c, &remaining).await?;
-                Ok(id.to_id())
-            })
-            .await
+            .transaction(async move |c| ops::delete_category(c, viewer, id).await)
+            .await?;
+        Ok(id.to_id())
     }
 
     /// Puts a template's categories in the given order; `ids` must name each exactly once.
@@ -297,22 +208,13 @@ impl LifecycleMutation {
     ) -> AppResult<LifecycleTemplate> {
         let mut v = Validator::new();
         let template = v.id::<TemplateId>("templateId", &template_id);
-        let requested: Vec<i64> = ordered_ids::<CategoryId>(&mut v, &ids);
+        let requested = ordered_ids::<CategoryId>(&mut v, &ids);
         let template = v.require(template)?;
         v.finish()?;
         let viewer = viewer(ctx);
         db(ctx)
             .transaction(async move |c| {
-                let found = store::find_template(c, viewer, template.0)
-                    .await?
-                    .ok_or_else(|| not_found(template))?;
-                let current = store::category_ids_of_template(c, template.0).await?;
-                rules::check_reorder(&current, &requested)
-                    .map_err(|message| AppError::field("ids", code::INVALID, message))?;
-                store::set_category_positions(c, &requested).await?;
-                // "Further along the path" changed: progress follows the new order.
-                store::rebuild_progress(c, template.0).await?;
-                Ok(found)
+                ops::reorder_categories(c, viewer, template, &requested).await
             })
             .await
     }
@@ -323,35 +225,10 @@ impl LifecycleMutation {
         ctx: &Context<'_>,
         input: CreateLifecycleStepInput,
     ) -> AppResult<LifecycleStep> {
-        let mut v = Validator::new();
-        let draft = input.validate(&mut v);
+        let input = Parsed::new(|v| input.validate(v));
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                if let Some(category) = draft.category
-                    && store::find_category(c, viewer, category.0).await?.is_none()
-                {
-                    v.push("categoryId", code::NOT_FOUND, "no such lifecycle category");
-                }
-                let category = v.require(draft.category)?;
-                v.finish()?;
-                let mut siblings = store::step_ids_of_category(c, category.0).await?;
-                let step = store::insert_step(
-                    c,
-                    &NewStep {
-                        category_id: category.0,
-                        position: i32::try_from(siblings.len()).unwrap_or(i32::MAX),
-                        ..draft.step
-                    },
-                )
-                .await?;
-                let at = rules::insert_position(draft.position, siblings.len());
-                siblings.insert(usize::try_from(at).unwrap_or(0), step.id);
-                store::set_step_positions(c, &siblings).await?;
-                store::find_step(c, viewer, step.id)
-                    .await?
-                    .ok_or_else(|| not_found(StepId(step.id)))
-            })
+            .transaction(async move |c| ops::create_step(c, viewer, input).await)
             .await
     }
 
@@ -363,38 +240,12 @@ impl LifecycleMutation {
         id: ID,
         input: UpdateLifecycleStepInput,
     ) -> AppResult<LifecycleStep> {
-        let mut v = Validator::new();
-        let id = v.id::<StepId>("id", &id);
-        let changes = input.validate(&mut v);
-        let id = v.require(id)?;
-        v.finish()?;
+        let (id, input) = record_and_input::<StepId, _>(&id, |v| input.validate(v))?;
+        let Parsed { value, problems } = input;
+        problems.finish()?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                let step = store::find_step(c, viewer, id.0)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                if changes
-                    .outcome
-                    .is_some_and(|outcome| outcome != step.outcome)
-                {
-                    let usage = store::steps_usage(c, &[id.0]).await?;
-                    if let Some(standing) = usage.iter().find(|u| u.kind == "contacts") {
-                        return Err(AppError::Conflict(format!(
-                            "{} contacts stand on this step; move them before changing its outcome",
-                            standing.count
-                        )));
-                    }
-                }
-                let updated = store::update_step(c, id.0, &changes).await?;
-                // Lost steps are exits, not progress: crossing that line changes every
-                // contact's furthest step along this path.
-                if (step.outcome == StepOutcome::Lost) != (updated.outcome == StepOutcome::Lost) {
-                    let template = store::template_of_step(c, id.0).await?;
-                    store::rebuild_progress(c, template).await?;
-                }
-                Ok(updated)
-            })
+            .transaction(async move |c| ops::update_step(c, viewer, id, &value).await)
             .await
     }
 
@@ -403,17 +254,9 @@ impl LifecycleMutation {
         let id = record_id::<StepId>(&id)?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                let step = store::find_step(c, viewer, id.0)
-                    .await?
-                    .ok_or_else(|| not_found(id))?;
-                ensure_unused("lifecycle step", store::steps_usage(c, &[id.0]).await?)?;
-                store::delete_step(c, id.0).await?;
-                let remaining = store::step_ids_of_category(c, step.category_id).await?;
-                store::set_step_positions(c, &remaining).await?;
-                Ok(id.to_id())
-            })
-            .await
+            .transaction(async move |c| ops::delete_step(c, viewer, id).await)
+            .await?;
+        Ok(id.to_id())
     }
 
     /// Puts a category's steps in the given order; `ids` must name each exactly once.
@@ -425,23 +268,12 @@ impl LifecycleMutation {
     ) -> AppResult<LifecycleCategory> {
         let mut v = Validator::new();
         let category = v.id::<CategoryId>("categoryId", &category_id);
-        let requested: Vec<i64> = ordered_ids::<StepId>(&mut v, &ids);
+        let requested = ordered_ids::<StepId>(&mut v, &ids);
         let category = v.require(category)?;
         v.finish()?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| {
-                let found = store::find_category(c, viewer, category.0)
-                    .await?
-                    .ok_or_else(|| not_found(category))?;
-                let current = store::step_ids_of_category(c, category.0).await?;
-                rules::check_reorder(&current, &requested)
-                    .map_err(|message| AppError::field("ids", code::INVALID, message))?;
-                store::set_step_positions(c, &requested).await?;
-                // "Further along the path" changed: progress follows the new order.
-                store::rebuild_progress(c, found.template_id).await?;
-                Ok(found)
-            })
+            .transaction(async move |c| ops::reorder_steps(c, viewer, category, &requested).await)
             .await
     }
 }
@@ -477,60 +309,19 @@ impl StageMutation {
         let note = v.text("note", input.note.as_deref(), crate::validation::MAX_TEXT);
         let (contact, step) = (v.require(contact)?, v.require(step)?);
         v.finish()?;
+        let request = Move {
+            contact,
+            step,
+            reason,
+            note,
+            expected_version: input.expected_version,
+        };
         let viewer = viewer(ctx);
-        let (transition, company_id) = db(ctx)
-            .transaction(async move |c| {
-                let current = lock_contact(c, viewer, contact, input.expected_version).await?;
-                let target = store::find_step(c, viewer, step.0).await?.ok_or_else(|| {
-                    AppError::field("stepId", code::NOT_FOUND, "no such lifecycle step")
-                })?;
-                let reason = match reason {
-                    Some(id) => Some(check_reason(c, viewer, id, current.company_id).await?),
-                    None => None,
-                };
-                let facts = rules::MoveFacts {
-                    contact_template: current.lifecycle_template_id,
-                    current_step: current.current_step_id,
-                    target_template: store::template_of_step(c, target.id).await?,
-                    target_step: target.id,
-                    target_outcome: target.outcome,
-                    requires_reason: target.requires_reason,
-                    reason: reason.as_ref().map(|r| r.outcome),
-                };
-                rules::check_move(&facts).map_err(|refusal| refusal_error(refusal, &target))?;
-                let now = Timestamp::now();
-                contacts_store::place_on_step(
-                    c,
-                    current.id,
-                    &Placement {
-                        lifecycle_template_id: None,
-                        current_step_id: Some(target.id),
-                        status: status_of(target.outcome),
-                        stage_changed_at: Some(now),
-                        reason_code_id: reason.as_ref().map(|r| Some(r.id)),
-                    },
-                )
-                .await?;
-                let transition = store::insert_transition(
-                    c,
-                    &store::NewTransition {
-                        reason_code_id: reason.map(|r| r.id),
-                        note,
-                        ..store::NewTransition::new(
-                            current.id,
-                            current.current_step_id,
-                            target.id,
-                            viewer.user_id,
-                            now,
-                        )
-                    },
-                )
-                .await?;
-                Ok((transition, current.company_id))
-            })
+        let moved = db(ctx)
+            .transaction(async move |c| ops::move_to_step(c, viewer, request).await)
             .await?;
-        publish(ctx, &transition, company_id);
-        Ok(transition)
+        publish(ctx, &moved);
+        Ok(moved.transition)
     }
 
     /// Puts a contact on another lifecycle, at its first step (recorded in its history).
@@ -547,146 +338,23 @@ impl StageMutation {
         let (contact, template) = (v.require(contact)?, v.require(template)?);
         v.finish()?;
         let viewer = viewer(ctx);
-        let (updated, transition) = db(ctx)
+        let (updated, moved) = db(ctx)
             .transaction(async move |c| {
-                let current = lock_contact(c, viewer, contact, expected_version).await?;
-                let found = store::find_template(c, viewer, template.0)
-                    .await?
-                    .ok_or_else(|| {
-                        AppError::field("templateId", code::NOT_FOUND, "no such lifecycle template")
-                    })?;
-                if found.company_id.is_some() && found.company_id != current.company_id {
-                    return Err(AppError::field(
-                        "templateId",
-                        code::WRONG_COMPANY,
-                        "this lifecycle template belongs to another company than the contact",
-                    ));
-                }
-                let first = store::first_step(c, template.0).await?.ok_or_else(|| {
-                    AppError::InvalidStageTransition("the lifecycle has no steps".into())
-                })?;
-                if current.current_step_id == Some(first.id) {
-                    return Err(AppError::InvalidStageTransition(
-                        "the contact already stands at the start of this lifecycle".into(),
-                    ));
-                }
-                let now = Timestamp::now();
-                let updated = contacts_store::place_on_step(
-                    c,
-                    current.id,
-                    &Placement {
-                        lifecycle_template_id: Some(Some(template.0)),
-                        current_step_id: Some(first.id),
-                        status: status_of(first.outcome),
-                        stage_changed_at: Some(now),
-                        reason_code_id: None,
-                    },
-                )
-                .await?;
-                let transition = store::insert_transition(
-                    c,
-                    &store::NewTransition::new(
-                        current.id,
-                        current.current_step_id,
-                        first.id,
-                        viewer.user_id,
-                        now,
-                    ),
-                )
-                .await?;
-                Ok((updated, transition))
+                ops::assign(c, viewer, contact, template, expected_version).await
             })
             .await?;
-        publish(ctx, &transition, updated.company_id);
+        publish(ctx, &moved);
         Ok(updated)
     }
 }
 
-/// Bumps the version of a contact the viewer can see (locking its row until commit, so
-/// concurrent moves queue) and returns it; a stale `expected` is `VERSION_CONFLICT`.
-async fn lock_contact(
-    c: &mut crate::db::Conn,
-    viewer: &crate::viewer::Viewer,
-    contact: ContactId,
-    expected: Option<i64>,
-) -> AppResult<Contact> {
-    let current = contacts_store::touch_contact(c, contact.0, expected)
-        .await
-        .map_err(|e| match e {
-            AppError::NotFound { .. } => not_found(contact),
-            other => other,
-        })?;
-    if !viewer.sees(current.company_id) {
-        return Err(not_found(contact));
-    }
-    Ok(current)
-}
-
-/// Announces a committed transition to subscribers.
-pub fn publish(ctx: &Context<'_>, transition: &StageTransition, company_id: Option<i64>) {
+/// Announces a committed move to subscribers.
+pub fn publish(ctx: &Context<'_>, moved: &Moved) {
     if let Some(events) = ctx.data_opt::<StageEvents>() {
         events.publish(StageEvent {
-            transition: transition.clone(),
-            company_id,
+            transition: moved.transition.clone(),
+            company_id: moved.company_id,
         });
-    }
-}
-
-/// The status a contact has on a step of this outcome.
-pub fn status_of(outcome: StepOutcome) -> ContactStatus {
-    match outcome {
-        StepOutcome::Open => ContactStatus::Open,
-        StepOutcome::Won => ContactStatus::Won,
-        StepOutcome::Lost => ContactStatus::Lost,
-    }
-}
-
-async fn check_reason(
-    c: &mut crate::db::Conn,
-    viewer: &crate::viewer::Viewer,
-    id: ReasonCodeId,
-    company: Option<i64>,
-) -> AppResult<crate::settings::model::ReasonCode> {
-    let reason = settings_store::find_reason_code(c, viewer, id.0)
-        .await?
-        .ok_or_else(|| AppError::field("reasonCodeId", code::NOT_FOUND, "no such reason code"))?;
-    if reason.company_id.is_some() && reason.company_id != company {
-        return Err(AppError::field(
-            "reasonCodeId",
-            code::WRONG_COMPANY,
-            "this reason code belongs to another company than the contact",
-        ));
-    }
-    if reason.archived {
-        return Err(AppError::field(
-            "reasonCodeId",
-            code::ARCHIVED,
-            "is archived and cannot be chosen",
-        ));
-    }
-    Ok(reason)
-}
-
-fn refusal_error(refusal: rules::MoveRefusal, target: &LifecycleStep) -> AppError {
-    match refusal {
-        rules::MoveRefusal::OtherTemplate => AppError::InvalidStageTransition(
-            "the step belongs to another lifecycle than the contact's".into(),
-        ),
-        rules::MoveRefusal::SameStep => {
-            AppError::InvalidStageTransition("the contact already stands on this step".into())
-        }
-        rules::MoveRefusal::ReasonRequired => {
-            AppError::ReasonRequired(format!("moving to {} needs a reason code", target.name))
-        }
-        rules::MoveRefusal::ReasonDoesNotFit => AppError::field(
-            "reasonCodeId",
-            code::INVALID,
-            format!(
-                "explains another outcome than {} ({})",
-                target.name,
-                target.outcome.as_str()
-            ),
-        ),
     }
 }
 
@@ -722,9 +390,9 @@ impl StageSubscription {
 }
 
 /// Ids in the order given (duplicates kept, so the reorder check can report them).
-fn ordered_ids<T: TypedId>(v: &mut Validator, ids: &[ID]) -> Vec<i64> {
+fn ordered_ids<T: TypedId>(v: &mut Validator, ids: &[ID]) -> Vec<T> {
     ids.iter()
         .enumerate()
-        .filter_map(|(i, id)| v.id::<T>(&format!("ids[{i}]"), id).map(TypedId::get))
+        .filter_map(|(i, id)| v.id::<T>(&format!("ids[{i}]"), id))
         .collect()
 }

@@ -8,7 +8,7 @@ pub fn insert_position(requested: Option<i32>, count: usize) -> i32 {
 }
 
 /// A reorder must name every current child exactly once; returns why not otherwise.
-pub fn check_reorder(current: &[i64], requested: &[i64]) -> Result<(), String> {
+pub fn check_reorder<T: Eq + std::hash::Hash>(current: &[T], requested: &[T]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for id in requested {
         if !current.contains(id) {
@@ -28,15 +28,16 @@ pub fn check_reorder(current: &[i64], requested: &[i64]) -> Result<(), String> {
 }
 
 use super::model::StepOutcome;
+use crate::ids::{StepId, TemplateId};
 use crate::settings::model::ReasonOutcome;
 
 /// What a move of a contact to a step depends on.
 #[derive(Debug, Clone, Copy)]
 pub struct MoveFacts {
-    pub contact_template: Option<i64>,
-    pub current_step: Option<i64>,
-    pub target_template: i64,
-    pub target_step: i64,
+    pub contact_template: Option<TemplateId>,
+    pub current_step: Option<StepId>,
+    pub target_template: TemplateId,
+    pub target_step: StepId,
     pub target_outcome: StepOutcome,
     pub requires_reason: bool,
     pub reason: Option<ReasonOutcome>,
@@ -81,7 +82,7 @@ pub enum StepState {
 }
 
 /// The state of each step of a path (steps in path order).
-pub fn path_states(steps: &[i64], current: Option<i64>) -> Vec<StepState> {
+pub fn path_states<T: PartialEq>(steps: &[T], current: Option<T>) -> Vec<StepState> {
     let at = current.and_then(|c| steps.iter().position(|s| *s == c));
     (0..steps.len())
         .map(|i| match at {
@@ -94,14 +95,24 @@ pub fn path_states(steps: &[i64], current: Option<i64>) -> Vec<StepState> {
 
 #[cfg(test)]
 mod tests {
+    use crate::contacts::ContactStatus;
+    use crate::lifecycle::model::StepOutcome;
+
+    #[test]
+    fn a_step_outcome_sets_the_contact_status() {
+        assert_eq!(ContactStatus::from(StepOutcome::Open), ContactStatus::Open);
+        assert_eq!(ContactStatus::from(StepOutcome::Won), ContactStatus::Won);
+        assert_eq!(ContactStatus::from(StepOutcome::Lost), ContactStatus::Lost);
+    }
+
     use super::*;
 
     fn facts() -> MoveFacts {
         MoveFacts {
-            contact_template: Some(1),
-            current_step: Some(3),
-            target_template: 1,
-            target_step: 11,
+            contact_template: Some(TemplateId(1)),
+            current_step: Some(StepId(3)),
+            target_template: TemplateId(1),
+            target_step: StepId(11),
             target_outcome: StepOutcome::Lost,
             requires_reason: true,
             reason: Some(ReasonOutcome::Lost),
@@ -112,7 +123,7 @@ mod tests {
     fn moves_along_the_own_lifecycle_in_any_direction() {
         assert_eq!(check_move(&facts()), Ok(()));
         let back = MoveFacts {
-            target_step: 1,
+            target_step: StepId(1),
             target_outcome: StepOutcome::Open,
             requires_reason: false,
             reason: None,
@@ -120,7 +131,7 @@ mod tests {
         };
         assert_eq!(check_move(&back), Ok(()));
         let other = MoveFacts {
-            target_template: 2,
+            target_template: TemplateId(2),
             ..facts()
         };
         assert_eq!(check_move(&other), Err(MoveRefusal::OtherTemplate));
@@ -130,7 +141,7 @@ mod tests {
         };
         assert_eq!(check_move(&unassigned), Err(MoveRefusal::OtherTemplate));
         let same = MoveFacts {
-            target_step: 3,
+            target_step: StepId(3),
             ..facts()
         };
         assert_eq!(check_move(&same), Err(MoveRefusal::SameStep));

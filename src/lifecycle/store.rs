@@ -8,6 +8,7 @@ use diesel_async::RunQueryDsl;
 
 use super::input::*;
 use super::model::*;
+use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::Conn;
 use crate::db::raw::{self, id_list};
 use crate::db::schema::{
@@ -41,7 +42,7 @@ pub async fn list_templates(
 pub async fn templates_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[TemplateId],
 ) -> AppResult<Vec<LifecycleTemplate>> {
     Ok(with_conn!(conn, |c| lifecycle_templates::table
         .filter(lifecycle_templates::id.eq_any(ids))
@@ -54,7 +55,7 @@ pub async fn templates_by_ids(
 pub async fn find_template(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: TemplateId,
 ) -> AppResult<Option<LifecycleTemplate>> {
     Ok(templates_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -63,7 +64,7 @@ pub async fn find_template(
 pub async fn categories_of_templates(
     conn: &mut Conn,
     viewer: &Viewer,
-    template_ids: &[i64],
+    template_ids: &[TemplateId],
 ) -> AppResult<Vec<LifecycleCategory>> {
     Ok(with_conn!(conn, |c| lifecycle_categories::table
         .inner_join(lifecycle_templates::table)
@@ -83,7 +84,7 @@ pub async fn categories_of_templates(
 pub async fn steps_of_categories(
     conn: &mut Conn,
     viewer: &Viewer,
-    category_ids: &[i64],
+    category_ids: &[CategoryId],
 ) -> AppResult<Vec<LifecycleStep>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .inner_join(lifecycle_categories::table.inner_join(lifecycle_templates::table))
@@ -102,7 +103,7 @@ pub async fn steps_of_categories(
 pub async fn categories_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[CategoryId],
 ) -> AppResult<Vec<LifecycleCategory>> {
     Ok(with_conn!(conn, |c| lifecycle_categories::table
         .inner_join(lifecycle_templates::table)
@@ -116,7 +117,7 @@ pub async fn categories_by_ids(
 pub async fn find_category(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: CategoryId,
 ) -> AppResult<Option<LifecycleCategory>> {
     Ok(categories_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -124,7 +125,7 @@ pub async fn find_category(
 pub async fn steps_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[StepId],
 ) -> AppResult<Vec<LifecycleStep>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .inner_join(lifecycle_categories::table.inner_join(lifecycle_templates::table))
@@ -138,7 +139,7 @@ pub async fn steps_by_ids(
 pub async fn find_step(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: StepId,
 ) -> AppResult<Option<LifecycleStep>> {
     Ok(steps_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -179,7 +180,7 @@ pub async fn insert_template_tree(
 
 pub async fn update_template(
     conn: &mut Conn,
-    id: i64,
+    id: TemplateId,
     changes: &TemplateChanges,
 ) -> AppResult<LifecycleTemplate> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -194,7 +195,7 @@ pub async fn update_template(
 /// Unmarks the default template of a scope (`None` = tenant-wide), except `except`.
 pub async fn clear_default(
     conn: &mut Conn,
-    company_id: Option<i64>,
+    company_id: Option<CompanyId>,
     except: Option<i64>,
 ) -> AppResult<()> {
     let except = except.unwrap_or(0);
@@ -220,7 +221,7 @@ pub async fn clear_default(
     Ok(())
 }
 
-pub async fn delete_template(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_template(conn: &mut Conn, id: TemplateId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(
         lifecycle_templates::table.find(id)
     )
@@ -233,10 +234,10 @@ pub async fn delete_template(conn: &mut Conn, id: i64) -> AppResult<()> {
 /// given, history entries that refer to its steps.
 pub async fn template_usage(
     conn: &mut Conn,
-    id: i64,
-    outside: Option<i64>,
+    id: TemplateId,
+    outside: Option<CompanyId>,
 ) -> AppResult<Vec<Usage>> {
-    let (only_outside, company) = (outside.is_some(), outside.unwrap_or(0));
+    let (only_outside, company) = (outside.is_some(), outside.map_or(0, |c| c.0));
     let on_template = with_conn!(conn, |c| contacts::table
         .filter(contacts::lifecycle_template_id.eq(id))
         .filter(outside_company!(
@@ -260,7 +261,7 @@ pub async fn template_usage(
 }
 
 /// Contacts standing on any of `step_ids`, and history entries from or to them.
-pub async fn steps_usage(conn: &mut Conn, step_ids: &[i64]) -> AppResult<Vec<Usage>> {
+pub async fn steps_usage(conn: &mut Conn, step_ids: &[StepId]) -> AppResult<Vec<Usage>> {
     let standing = with_conn!(conn, |c| contacts::table
         .filter(contacts::current_step_id.eq_any(step_ids))
         .select(count_star())
@@ -294,7 +295,7 @@ async fn step_ids_of_template(conn: &mut Conn, template_id: i64) -> AppResult<Ve
         .await)?)
 }
 
-pub async fn step_ids_of_category(conn: &mut Conn, category_id: i64) -> AppResult<Vec<i64>> {
+pub async fn step_ids_of_category(conn: &mut Conn, category_id: CategoryId) -> AppResult<Vec<i64>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .filter(lifecycle_steps::category_id.eq(category_id))
         .order((lifecycle_steps::position, lifecycle_steps::id))
@@ -303,7 +304,7 @@ pub async fn step_ids_of_category(conn: &mut Conn, category_id: i64) -> AppResul
         .await)?)
 }
 
-pub async fn category_ids_of_template(conn: &mut Conn, template_id: i64) -> AppResult<Vec<i64>> {
+pub async fn category_ids_of_template(conn: &mut Conn, template_id: TemplateId) -> AppResult<Vec<i64>> {
     Ok(with_conn!(conn, |c| lifecycle_categories::table
         .filter(lifecycle_categories::template_id.eq(template_id))
         .order((lifecycle_categories::position, lifecycle_categories::id))
@@ -324,7 +325,7 @@ pub async fn insert_category(conn: &mut Conn, new: &NewCategory) -> AppResult<Li
 
 pub async fn update_category(
     conn: &mut Conn,
-    id: i64,
+    id: CategoryId,
     changes: &CategoryChanges,
 ) -> AppResult<LifecycleCategory> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -336,7 +337,7 @@ pub async fn update_category(
     .await)?)
 }
 
-pub async fn delete_category(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_category(conn: &mut Conn, id: CategoryId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(
         lifecycle_categories::table.find(id)
     )
@@ -375,7 +376,7 @@ pub async fn insert_step(conn: &mut Conn, new: &NewStep) -> AppResult<LifecycleS
 
 pub async fn update_step(
     conn: &mut Conn,
-    id: i64,
+    id: StepId,
     changes: &StepChanges,
 ) -> AppResult<LifecycleStep> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -387,7 +388,7 @@ pub async fn update_step(
     .await)?)
 }
 
-pub async fn delete_step(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_step(conn: &mut Conn, id: StepId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(lifecycle_steps::table.find(id))
         .execute(c)
         .await)?;
@@ -412,7 +413,7 @@ pub async fn set_step_positions(conn: &mut Conn, ordered_ids: &[i64]) -> AppResu
 
 /// The template a new contact of `company_id` follows when none is given: the company's
 /// default, else the tenant-wide default.
-pub async fn default_template(conn: &mut Conn, company_id: Option<i64>) -> AppResult<Option<i64>> {
+pub async fn default_template(conn: &mut Conn, company_id: Option<CompanyId>) -> AppResult<Option<i64>> {
     let company = company_id.unwrap_or(0);
     let found: Vec<(i64, Option<i64>)> = with_conn!(conn, |c| lifecycle_templates::table
         .filter(lifecycle_templates::is_default.eq(true))
@@ -432,7 +433,7 @@ pub async fn default_template(conn: &mut Conn, company_id: Option<i64>) -> AppRe
 }
 
 /// The first step of a template's path.
-pub async fn first_step(conn: &mut Conn, template_id: i64) -> AppResult<Option<LifecycleStep>> {
+pub async fn first_step(conn: &mut Conn, template_id: TemplateId) -> AppResult<Option<LifecycleStep>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .inner_join(lifecycle_categories::table)
         .filter(lifecycle_categories::template_id.eq(template_id))
@@ -452,12 +453,12 @@ pub async fn first_step(conn: &mut Conn, template_id: i64) -> AppResult<Option<L
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = stage_transitions)]
 pub struct NewTransition {
-    pub contact_id: i64,
-    pub from_step_id: Option<i64>,
-    pub to_step_id: i64,
-    pub reason_code_id: Option<i64>,
+    pub contact_id: ContactId,
+    pub from_step_id: Option<StepId>,
+    pub to_step_id: StepId,
+    pub reason_code_id: Option<ReasonCodeId>,
     pub note: Option<String>,
-    pub actor_id: Option<i64>,
+    pub actor_id: Option<UserId>,
     pub occurred_at: Timestamp,
     pub dwell_seconds: Option<i64>,
     pub created_at: Timestamp,
@@ -587,7 +588,7 @@ async fn advance_progress(conn: &mut Conn, contact_id: i64, step_id: i64) -> App
 
 /// Rebuilds the progress of every contact along `template_id` from history, for a path whose
 /// order changed (or progress written in bulk).
-pub async fn rebuild_progress(conn: &mut Conn, template_id: i64) -> AppResult<()> {
+pub async fn rebuild_progress(conn: &mut Conn, template_id: TemplateId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(
         lifecycle_progress::table.filter(lifecycle_progress::template_id.eq(template_id))
     )
@@ -613,7 +614,7 @@ pub async fn rebuild_progress(conn: &mut Conn, template_id: i64) -> AppResult<()
 pub async fn history_of(
     conn: &mut Conn,
     viewer: &Viewer,
-    contact_ids: &[i64],
+    contact_ids: &[ContactId],
 ) -> AppResult<Vec<StageTransition>> {
     Ok(with_conn!(conn, |c| stage_transitions::table
         .inner_join(contacts::table)
@@ -632,7 +633,7 @@ pub async fn history_of(
 pub async fn transitions_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[TransitionId],
 ) -> AppResult<Vec<StageTransition>> {
     Ok(with_conn!(conn, |c| stage_transitions::table
         .inner_join(contacts::table)
@@ -644,7 +645,7 @@ pub async fn transitions_by_ids(
 }
 
 /// The template a step belongs to.
-pub async fn template_of_step(conn: &mut Conn, step_id: i64) -> AppResult<i64> {
+pub async fn template_of_step(conn: &mut Conn, step_id: StepId) -> AppResult<i64> {
     Ok(with_conn!(conn, |c| lifecycle_categories::table
         .inner_join(lifecycle_steps::table)
         .filter(lifecycle_steps::id.eq(step_id))
@@ -740,7 +741,7 @@ pub async fn funnel_furthest(
     conn: &mut Conn,
     viewer: &Viewer,
     scope: &FunnelScope,
-    template_id: i64,
+    template_id: TemplateId,
 ) -> AppResult<HashMap<i32, i64>> {
     if scope.from.is_none() && scope.to.is_none() {
         let mut conditions = vec![format!("p.template_id = {template_id}")];

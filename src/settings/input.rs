@@ -4,7 +4,8 @@
 use async_graphql::{ID, InputObject, MaybeUndefined};
 use diesel::prelude::*;
 
-use super::model::{DetailKind, ReasonOutcome, Role};
+use super::model::{DetailKind, ReasonOutcome};
+use crate::viewer::Role;
 use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
 use crate::ids::CompanyId;
 use crate::time::Timestamp;
@@ -123,7 +124,7 @@ pub struct NewUser {
     pub name: String,
     pub email: String,
     pub role: Role,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -135,7 +136,7 @@ pub struct UserChanges {
     pub name: Option<String>,
     pub email: Option<String>,
     pub role: Option<Role>,
-    pub company_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
     pub active: Option<bool>,
     pub updated_at: Timestamp,
 }
@@ -147,7 +148,7 @@ impl CreateUserInput {
             name: v.name("name", &self.name),
             email: v.email("email", &self.email),
             role: self.role,
-            company_id: owner_company(v, self.company_id.as_ref()).map(|c| c.0),
+            company_id: owner_company(v, self.company_id.as_ref()),
             active: self.active,
             created_at: now,
             updated_at: now,
@@ -169,9 +170,8 @@ impl UpdateUserInput {
 }
 
 /// A change of owning company: absent keeps, `null` makes the record tenant-wide.
-fn company_update(v: &mut Validator, id: &MaybeUndefined<ID>) -> Option<Option<i64>> {
+fn company_update(v: &mut Validator, id: &MaybeUndefined<ID>) -> Option<Option<CompanyId>> {
     v.id_update::<CompanyId>("companyId", id)
-        .map(|company| company.map(|c| c.0))
 }
 
 // ---- segmentations --------------------------------------------------------------------------
@@ -194,7 +194,7 @@ pub struct UpdateSegmentationInput {
 #[diesel(table_name = segmentations)]
 pub struct NewSegmentation {
     pub name: String,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -203,7 +203,7 @@ pub struct NewSegmentation {
 #[diesel(table_name = segmentations)]
 pub struct SegmentationChanges {
     pub name: Option<String>,
-    pub company_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
     pub updated_at: Timestamp,
 }
 
@@ -212,7 +212,7 @@ impl CreateSegmentationInput {
         let now = Timestamp::now();
         NewSegmentation {
             name: v.name("name", &self.name),
-            company_id: owner_company(v, self.company_id.as_ref()).map(|c| c.0),
+            company_id: owner_company(v, self.company_id.as_ref()),
             created_at: now,
             updated_at: now,
         }
@@ -259,7 +259,7 @@ pub struct NewReasonCode {
     pub code: String,
     pub description: Option<String>,
     pub outcome: ReasonOutcome,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub archived: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -271,7 +271,7 @@ pub struct ReasonCodeChanges {
     pub code: Option<String>,
     pub description: Option<Option<String>>,
     pub outcome: Option<ReasonOutcome>,
-    pub company_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
     pub archived: Option<bool>,
     pub updated_at: Timestamp,
 }
@@ -283,7 +283,7 @@ impl CreateReasonCodeInput {
             code: v.name("code", &self.code),
             description: v.text("description", self.description.as_deref(), MAX_TEXT),
             outcome: self.outcome,
-            company_id: owner_company(v, self.company_id.as_ref()).map(|c| c.0),
+            company_id: owner_company(v, self.company_id.as_ref()),
             archived: false,
             created_at: now,
             updated_at: now,
@@ -326,7 +326,7 @@ pub struct UpdateDetailTypeInput {
 pub struct NewDetailType {
     pub kind: DetailKind,
     pub name: String,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -335,7 +335,7 @@ pub struct NewDetailType {
 #[diesel(table_name = detail_types)]
 pub struct DetailTypeChanges {
     pub name: Option<String>,
-    pub company_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
     pub updated_at: Timestamp,
 }
 
@@ -345,7 +345,7 @@ impl CreateDetailTypeInput {
         NewDetailType {
             kind: self.kind,
             name: v.name("name", &self.name),
-            company_id: owner_company(v, self.company_id.as_ref()).map(|c| c.0),
+            company_id: owner_company(v, self.company_id.as_ref()),
             created_at: now,
             updated_at: now,
         }
@@ -382,7 +382,7 @@ pub struct UpdateAccountInput {
 #[diesel(table_name = accounts)]
 pub struct NewAccount {
     pub name: String,
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -391,7 +391,7 @@ pub struct NewAccount {
 #[diesel(table_name = accounts)]
 pub struct AccountChanges {
     pub name: Option<String>,
-    pub company_id: Option<Option<i64>>,
+    pub company_id: Option<Option<CompanyId>>,
     pub updated_at: Timestamp,
 }
 
@@ -400,7 +400,7 @@ impl CreateAccountInput {
         let now = Timestamp::now();
         NewAccount {
             name: v.name("name", &self.name),
-            company_id: owner_company(v, self.company_id.as_ref()).map(|c| c.0),
+            company_id: owner_company(v, self.company_id.as_ref()),
             created_at: now,
             updated_at: now,
         }

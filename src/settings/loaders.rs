@@ -11,3 +11,11 @@ by_id_loader!(SegmentationId => Segmentation, store::segmentations_by_ids);
 by_id_loader!(ReasonCodeId => ReasonCode, store::reason_codes_by_ids);
 by_id_loader!(DetailTypeId => DetailType, store::detail_types_by_ids);
 by_id_loader!(AccountId => Account, store::accounts_by_ids);
+
+/// The company of a record (`None` = tenant-wide), through the request's loader.
+pub async fn load_company(
+    ctx: &async_graphql::Context<'_>,
+    company_id: Option<CompanyId>,
+) -> async_graphql::Result<Option<Company>> {
+    crate::graphql::context::load_opt(ctx, company_id).await
+}

@@ -1,8 +1,18 @@
 //! Tenant configuration: companies, users, segmentations, reason codes, detail types and accounts.
-//! Each record is tenant-wide (`company` null) or belongs to one company.
+//! Each record is tenant-wide (`company` null) or belongs to one company; every kind is created,
+//! changed and deleted by the same generic operations (`ops`).
 
 pub mod input;
 pub mod loaders;
 pub mod model;
+pub mod ops;
 pub mod resolvers;
-pub mod store;
+mod store;
+
+pub use loaders::load_company;
+pub use ops::{ConfigRecord, check_company};
+/// Reads other features make of configuration records, all limited to the viewer's scope.
+pub use store::{
+    accounts_by_ids, detail_types_by_ids, find_reason_code, reason_codes_by_ids,
+    segmentations_by_ids, users_by_ids,
+};

@@ -4,17 +4,13 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
-use crate::graphql::context::load_company;
+use super::loaders::load_company;
 use crate::ids::{
     AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TypedId, UserId,
 };
 use crate::text_enum;
 use crate::time::Timestamp;
-
-text_enum!(
-    /// What a user may do. (Enforced once authentication exists.)
-    Role { Admin = "ADMIN", Manager = "MANAGER", Sales = "SALES", Viewer = "VIEWER" }
-);
+use crate::viewer::Role;
 
 text_enum!(
     /// Which kind of outcome a reason code explains.
@@ -32,7 +28,7 @@ text_enum!(
 #[graphql(complex)]
 pub struct Company {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: CompanyId,
     pub name: String,
     /// Short unique code, e.g. `ARCH`.
     pub code: String,
@@ -43,7 +39,7 @@ pub struct Company {
 #[ComplexObject]
 impl Company {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(CompanyId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 }
 
@@ -53,12 +49,12 @@ impl Company {
 #[graphql(complex)]
 pub struct User {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: UserId,
     pub name: String,
     pub email: String,
     pub role: Role,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub active: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -67,7 +63,7 @@ pub struct User {
 #[ComplexObject]
 impl User {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(UserId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The user's company; null for a tenant-wide user.
@@ -82,10 +78,10 @@ impl User {
 #[graphql(complex)]
 pub struct Segmentation {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: SegmentationId,
     pub name: String,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -93,7 +89,7 @@ pub struct Segmentation {
 #[ComplexObject]
 impl Segmentation {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(SegmentationId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The owning company; null when tenant-wide.
@@ -108,12 +104,12 @@ impl Segmentation {
 #[graphql(complex)]
 pub struct ReasonCode {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: ReasonCodeId,
     pub code: String,
     pub description: Option<String>,
     pub outcome: ReasonOutcome,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     /// Archived codes stay on history but cannot be chosen any more.
     pub archived: bool,
     pub created_at: Timestamp,
@@ -123,7 +119,7 @@ pub struct ReasonCode {
 #[ComplexObject]
 impl ReasonCode {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(ReasonCodeId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The owning company; null when tenant-wide.
@@ -138,11 +134,11 @@ impl ReasonCode {
 #[graphql(complex)]
 pub struct DetailType {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: DetailTypeId,
     pub kind: DetailKind,
     pub name: String,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -150,7 +146,7 @@ pub struct DetailType {
 #[ComplexObject]
 impl DetailType {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(DetailTypeId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The owning company; null when tenant-wide.
@@ -165,10 +161,10 @@ impl DetailType {
 #[graphql(complex)]
 pub struct Account {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: AccountId,
     pub name: String,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -176,7 +172,7 @@ pub struct Account {
 #[ComplexObject]
 impl Account {
     pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(AccountId(self.id).to_id())
+        Ok(self.id.to_id())
     }
 
     /// The owning company; null when tenant-wide.

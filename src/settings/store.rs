@@ -14,6 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::scope::ListScope;
 use crate::error::{AppResult, Usage};
+use crate::ids::{AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, UserId};
 use crate::viewer::Viewer;
 use crate::{listed, outside_company, visible, with_conn};
 
@@ -45,7 +46,7 @@ pub async fn list_companies(conn: &mut Conn, viewer: &Viewer) -> AppResult<Vec<C
 pub async fn companies_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[CompanyId],
 ) -> AppResult<Vec<Company>> {
     Ok(with_conn!(conn, |c| companies::table
         .filter(companies::id.eq_any(ids))
@@ -55,7 +56,7 @@ pub async fn companies_by_ids(
         .await)?)
 }
 
-pub async fn find_company(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<Company>> {
+pub async fn find_company(conn: &mut Conn, viewer: &Viewer, id: CompanyId) -> AppResult<Option<Company>> {
     Ok(companies_by_ids(conn, viewer, &[id]).await?.pop())
 }
 
@@ -69,7 +70,7 @@ pub async fn insert_company(conn: &mut Conn, new: &NewCompany) -> AppResult<Comp
 
 pub async fn update_company(
     conn: &mut Conn,
-    id: i64,
+    id: CompanyId,
     changes: &CompanyChanges,
 ) -> AppResult<Company> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -81,7 +82,7 @@ pub async fn update_company(
     .await)?)
 }
 
-pub async fn delete_company(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_company(conn: &mut Conn, id: CompanyId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(companies::table.find(id))
         .execute(c)
         .await)?;
@@ -89,7 +90,7 @@ pub async fn delete_company(conn: &mut Conn, id: i64) -> AppResult<()> {
 }
 
 /// Every record that belongs to the company.
-pub async fn company_usage(conn: &mut Conn, id: i64) -> AppResult<Vec<Usage>> {
+pub async fn company_usage(conn: &mut Conn, id: CompanyId) -> AppResult<Vec<Usage>> {
     let counts = with_conn!(conn, |c| {
         let contacts = contacts::table
             .filter(contacts::company_id.eq(id))
@@ -158,7 +159,7 @@ pub async fn list_users(
         .await)?)
 }
 
-pub async fn users_by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[i64]) -> AppResult<Vec<User>> {
+pub async fn users_by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[UserId]) -> AppResult<Vec<User>> {
     Ok(with_conn!(conn, |c| users::table
         .filter(users::id.eq_any(ids))
         .filter(visible!(users::company_id, viewer))
@@ -167,7 +168,7 @@ pub async fn users_by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[i64]) -> AppR
         .await)?)
 }
 
-pub async fn find_user(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<User>> {
+pub async fn find_user(conn: &mut Conn, viewer: &Viewer, id: UserId) -> AppResult<Option<User>> {
     Ok(users_by_ids(conn, viewer, &[id]).await?.pop())
 }
 
@@ -179,7 +180,7 @@ pub async fn insert_user(conn: &mut Conn, new: &NewUser) -> AppResult<User> {
         .await)?)
 }
 
-pub async fn update_user(conn: &mut Conn, id: i64, changes: &UserChanges) -> AppResult<User> {
+pub async fn update_user(conn: &mut Conn, id: UserId, changes: &UserChanges) -> AppResult<User> {
     Ok(with_conn!(conn, |c| diesel::update(users::table.find(id))
         .set(changes)
         .returning(User::as_returning())
@@ -187,7 +188,7 @@ pub async fn update_user(conn: &mut Conn, id: i64, changes: &UserChanges) -> App
         .await)?)
 }
 
-pub async fn delete_user(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_user(conn: &mut Conn, id: UserId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(users::table.find(id))
         .execute(c)
         .await)?;
@@ -195,7 +196,7 @@ pub async fn delete_user(conn: &mut Conn, id: i64) -> AppResult<()> {
 }
 
 /// Contacts the user owns. (History and documents keep working without their actor.)
-pub async fn user_usage(conn: &mut Conn, id: i64) -> AppResult<Vec<Usage>> {
+pub async fn user_usage(conn: &mut Conn, id: UserId) -> AppResult<Vec<Usage>> {
     let owned = with_conn!(conn, |c| contacts::table
         .filter(contacts::owner_id.eq(id))
         .select(count_star())
@@ -223,7 +224,7 @@ pub async fn list_segmentations(
 pub async fn segmentations_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[SegmentationId],
 ) -> AppResult<Vec<Segmentation>> {
     Ok(with_conn!(conn, |c| segmentations::table
         .filter(segmentations::id.eq_any(ids))
@@ -236,7 +237,7 @@ pub async fn segmentations_by_ids(
 pub async fn find_segmentation(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: SegmentationId,
 ) -> AppResult<Option<Segmentation>> {
     Ok(segmentations_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -256,7 +257,7 @@ pub async fn insert_segmentation(
 
 pub async fn update_segmentation(
     conn: &mut Conn,
-    id: i64,
+    id: SegmentationId,
     changes: &SegmentationChanges,
 ) -> AppResult<Segmentation> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -268,7 +269,7 @@ pub async fn update_segmentation(
     .await)?)
 }
 
-pub async fn delete_segmentation(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_segmentation(conn: &mut Conn, id: SegmentationId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(segmentations::table.find(id))
         .execute(c)
         .await)?;
@@ -278,10 +279,10 @@ pub async fn delete_segmentation(conn: &mut Conn, id: i64) -> AppResult<()> {
 /// Contacts in the segment; with `outside`, only those not of that company.
 pub async fn segmentation_usage(
     conn: &mut Conn,
-    id: i64,
-    outside: Option<i64>,
+    id: SegmentationId,
+    outside: Option<CompanyId>,
 ) -> AppResult<Vec<Usage>> {
-    let (only_outside, company) = (outside.is_some(), outside.unwrap_or(0));
+    let (only_outside, company) = (outside.is_some(), outside.map_or(0, |c| c.0));
     let n = with_conn!(conn, |c| contacts::table
         .filter(contacts::segmentation_id.eq(id))
         .filter(outside_company!(
@@ -320,7 +321,7 @@ pub async fn list_reason_codes(
 pub async fn reason_codes_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[ReasonCodeId],
 ) -> AppResult<Vec<ReasonCode>> {
     Ok(with_conn!(conn, |c| reason_codes::table
         .filter(reason_codes::id.eq_any(ids))
@@ -333,7 +334,7 @@ pub async fn reason_codes_by_ids(
 pub async fn find_reason_code(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: ReasonCodeId,
 ) -> AppResult<Option<ReasonCode>> {
     Ok(reason_codes_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -350,7 +351,7 @@ pub async fn insert_reason_code(conn: &mut Conn, new: &NewReasonCode) -> AppResu
 
 pub async fn update_reason_code(
     conn: &mut Conn,
-    id: i64,
+    id: ReasonCodeId,
     changes: &ReasonCodeChanges,
 ) -> AppResult<ReasonCode> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -362,7 +363,7 @@ pub async fn update_reason_code(
     .await)?)
 }
 
-pub async fn delete_reason_code(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_reason_code(conn: &mut Conn, id: ReasonCodeId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(reason_codes::table.find(id))
         .execute(c)
         .await)?;
@@ -373,10 +374,10 @@ pub async fn delete_reason_code(conn: &mut Conn, id: i64) -> AppResult<()> {
 /// stage transitions that recorded it.
 pub async fn reason_code_usage(
     conn: &mut Conn,
-    id: i64,
-    outside: Option<i64>,
+    id: ReasonCodeId,
+    outside: Option<CompanyId>,
 ) -> AppResult<Vec<Usage>> {
-    let (only_outside, company) = (outside.is_some(), outside.unwrap_or(0));
+    let (only_outside, company) = (outside.is_some(), outside.map_or(0, |c| c.0));
     let (contacts_n, transitions_n) = with_conn!(conn, |c| {
         let contacts_n = contacts::table
             .filter(contacts::reason_code_id.eq(id))
@@ -433,7 +434,7 @@ pub async fn list_detail_types(
 pub async fn detail_types_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[DetailTypeId],
 ) -> AppResult<Vec<DetailType>> {
     Ok(with_conn!(conn, |c| detail_types::table
         .filter(detail_types::id.eq_any(ids))
@@ -446,7 +447,7 @@ pub async fn detail_types_by_ids(
 pub async fn find_detail_type(
     conn: &mut Conn,
     viewer: &Viewer,
-    id: i64,
+    id: DetailTypeId,
 ) -> AppResult<Option<DetailType>> {
     Ok(detail_types_by_ids(conn, viewer, &[id]).await?.pop())
 }
@@ -463,7 +464,7 @@ pub async fn insert_detail_type(conn: &mut Conn, new: &NewDetailType) -> AppResu
 
 pub async fn update_detail_type(
     conn: &mut Conn,
-    id: i64,
+    id: DetailTypeId,
     changes: &DetailTypeChanges,
 ) -> AppResult<DetailType> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -475,7 +476,7 @@ pub async fn update_detail_type(
     .await)?)
 }
 
-pub async fn delete_detail_type(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_detail_type(conn: &mut Conn, id: DetailTypeId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(detail_types::table.find(id))
         .execute(c)
         .await)?;
@@ -485,10 +486,10 @@ pub async fn delete_detail_type(conn: &mut Conn, id: i64) -> AppResult<()> {
 /// Addresses, emails and phones labelled with the type.
 pub async fn detail_type_usage(
     conn: &mut Conn,
-    id: i64,
-    outside: Option<i64>,
+    id: DetailTypeId,
+    outside: Option<CompanyId>,
 ) -> AppResult<Vec<Usage>> {
-    let (only_outside, company) = (outside.is_some(), outside.unwrap_or(0));
+    let (only_outside, company) = (outside.is_some(), outside.map_or(0, |c| c.0));
     let counts = with_conn!(conn, |c| {
         let addresses = contact_addresses::table
             .inner_join(contacts::table)
@@ -554,7 +555,7 @@ pub async fn list_accounts(
 pub async fn accounts_by_ids(
     conn: &mut Conn,
     viewer: &Viewer,
-    ids: &[i64],
+    ids: &[AccountId],
 ) -> AppResult<Vec<Account>> {
     Ok(with_conn!(conn, |c| accounts::table
         .filter(accounts::id.eq_any(ids))
@@ -564,7 +565,7 @@ pub async fn accounts_by_ids(
         .await)?)
 }
 
-pub async fn find_account(conn: &mut Conn, viewer: &Viewer, id: i64) -> AppResult<Option<Account>> {
+pub async fn find_account(conn: &mut Conn, viewer: &Viewer, id: AccountId) -> AppResult<Option<Account>> {
     Ok(accounts_by_ids(conn, viewer, &[id]).await?.pop())
 }
 
@@ -578,7 +579,7 @@ pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> AppResult<Acco
 
 pub async fn update_account(
     conn: &mut Conn,
-    id: i64,
+    id: AccountId,
     changes: &AccountChanges,
 ) -> AppResult<Account> {
     Ok(with_conn!(conn, |c| diesel::update(
@@ -590,7 +591,7 @@ pub async fn update_account(
     .await)?)
 }
 
-pub async fn delete_account(conn: &mut Conn, id: i64) -> AppResult<()> {
+pub async fn delete_account(conn: &mut Conn, id: AccountId) -> AppResult<()> {
     with_conn!(conn, |c| diesel::delete(accounts::table.find(id))
         .execute(c)
         .await)?;
@@ -600,10 +601,10 @@ pub async fn delete_account(conn: &mut Conn, id: i64) -> AppResult<()> {
 /// Contacts assigned to the account.
 pub async fn account_usage(
     conn: &mut Conn,
-    id: i64,
-    outside: Option<i64>,
+    id: AccountId,
+    outside: Option<CompanyId>,
 ) -> AppResult<Vec<Usage>> {
-    let (only_outside, company) = (outside.is_some(), outside.unwrap_or(0));
+    let (only_outside, company) = (outside.is_some(), outside.map_or(0, |c| c.0));
     let n = with_conn!(conn, |c| contact_accounts::table
         .inner_join(contacts::table)
         .filter(contact_accounts::account_id.eq(id))

@@ -287,14 +287,14 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> Value {
-        let settings = rapport::graphql::ApiSettings {
+        let settings = rapport::schema::ApiSettings {
             documents: self.documents.clone(),
             ..Default::default()
         };
-        let schema = rapport::graphql::schema(self.db.clone(), settings);
+        let schema = rapport::schema::schema(self.db.clone(), settings);
         let request = async_graphql::Request::new(query)
             .variables(async_graphql::Variables::from_json(variables));
-        let response = rapport::graphql::execute(&schema, request, &self.db, viewer).await;
+        let response = rapport::schema::execute(&schema, request, &self.db, viewer).await;
         serde_json::to_value(response).expect("response serialises")
     }
 }

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
-use super::context::loaders;
+use crate::graphql::context::loaders;
 use crate::contacts::model::{
     Contact, ContactAddress, ContactBankAccount, ContactEmail, ContactPhone,
 };

@@ -1,0 +1,414 @@
+//! The operations on contacts and their details, each inside the caller's transaction: what
+//! resolvers, the demo loader and importers call.
+
+use std::collections::HashMap;
+
+use super::details::Detail;
+use super::forms::Placement;
+use super::input::{ContactDraft, ContactUpdate, Reference};
+use super::model::Contact;
+use super::{rules, store};
+use crate::company;
+use crate::db::Conn;
+use crate::error::{AppError, AppResult};
+use crate::graphql::args::not_found;
+use crate::ids::{AccountId, CompanyId, ContactId};
+use crate::lifecycle::{self, Moved};
+use crate::settings::{self, check_company};
+use crate::validation::{Parsed, Validator, code};
+use crate::viewer::Viewer;
+
+/// The contact with this id, when the viewer can see it.
+pub async fn find(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Contact> {
+    store::find_contact(c, viewer, id)
+        .await?
+        .ok_or_else(|| not_found(id))
+}
+
+/// Bumps the version of a contact the viewer can see (locking its row until commit, so
+/// concurrent changes queue) and returns it; a stale `expected` is `VERSION_CONFLICT`.
+pub async fn lock(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: ContactId,
+    expected: Option<i64>,
+) -> AppResult<Contact> {
+    let current = store::touch_contact(c, id, expected)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound { .. } => not_found(id),
+            other => other,
+        })?;
+    if !viewer.sees(current.company_id) {
+        return Err(not_found(id));
+    }
+    Ok(current)
+}
+
+/// Puts a contact on a lifecycle step (the lifecycle records the move).
+pub async fn place_on_step(
+    c: &mut Conn,
+    id: ContactId,
+    placement: &Placement,
+) -> AppResult<Contact> {
+    store::place_on_step(c, id, placement).await
+}
+
+/// Creates a contact with its emails, phones, addresses, bank accounts and accounts, placed on
+/// the first step of its lifecycle (its company's default unless one is named).
+pub async fn create(
+    c: &mut Conn,
+    viewer: &Viewer,
+    input: Parsed<ContactDraft>,
+) -> AppResult<(Contact, Option<Moved>)> {
+    let Parsed {
+        value: draft,
+        mut problems,
+    } = input;
+    let ContactDraft {
+        mut contact,
+        template,
+        account_ids,
+        emails,
+        phones,
+        addresses,
+        bank_accounts,
+        references,
+    } = draft;
+    let company = contact.company_id;
+    check_company(c, viewer, &mut problems, "companyId", company).await?;
+    check_references(c, viewer, &mut problems, company, &references).await?;
+    problems.finish()?;
+
+    let template = match template {
+        Some(t) => Some(t),
+        None => lifecycle::ops::default_template(c, company).await?,
+    };
+    contact.lifecycle_template_id = template;
+    let mut created = store::insert_contact(c, &contact).await?;
+    let mut start = None;
+    if let Some(template) = template
+        && let Some((placed, moved)) =
+            lifecycle::ops::place_on_first_step(c, viewer, &created, template).await?
+    {
+        created = placed;
+        start = Some(moved);
+    }
+    store::set_accounts(c, created.id, &account_ids).await?;
+    for email in &emails {
+        store::emails::insert(c, created.id, email).await?;
+    }
+    for phone in &phones {
+        store::phones::insert(c, created.id, phone).await?;
+    }
+    for address in &addresses {
+        store::addresses::insert(c, created.id, address).await?;
+    }
+    for account in &bank_accounts {
+        store::bank_accounts::insert(c, created.id, account).await?;
+    }
+    Ok((created, start))
+}
+
+/// Changes a contact: an absent field keeps its value, `null` clears it. With
+/// `expected_version`, a contact changed meanwhile is `VERSION_CONFLICT`.
+pub async fn update(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: ContactId,
+    input: Parsed<ContactUpdate>,
+    expected_version: Option<i64>,
+) -> AppResult<Contact> {
+    let Parsed {
+        value: update,
+        mut problems,
+    } = input;
+    let current = find(c, viewer, id).await?;
+    let company = update.changes.company_id.unwrap_or(current.company_id);
+    if let Some(new_company) = update.changes.company_id {
+        check_company(c, viewer, &mut problems, "companyId", new_company).await?;
+    }
+    check_references(c, viewer, &mut problems, company, &update.references).await?;
+    problems.finish()?;
+    let updated = store::update_contact(c, id, &update.changes, expected_version).await?;
+    if update.changes.company_id.is_some() {
+        let foreign = store::foreign_references(c, id).await?;
+        if !foreign.is_empty() {
+            return Err(AppError::field(
+                "companyId",
+                code::WRONG_COMPANY,
+                format!(
+                    "the contact keeps records of another company in {}; change them first",
+                    foreign.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(updated)
+}
+
+/// Deletes a contact with its details, account links, history and document rows; returns the
+/// storage keys of its documents, whose bytes the caller deletes after commit.
+pub async fn delete(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Vec<String>> {
+    find(c, viewer, id).await?;
+    // Lock the contact first: an upload committing meanwhile would otherwise add a document
+    // whose bytes this delete never hears of.
+    store::touch_contact(c, id, None).await?;
+    let keys = crate::documents::storage_keys_of_contact(c, id).await?;
+    store::delete_contact(c, id).await?;
+    Ok(keys)
+}
+
+/// Replaces the accounts a contact is assigned to.
+pub async fn set_accounts(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: ContactId,
+    input: Parsed<(Vec<AccountId>, Vec<Reference>)>,
+    expected_version: Option<i64>,
+) -> AppResult<Contact> {
+    let Parsed {
+        value: (accounts, references),
+        mut problems,
+    } = input;
+    let current = find(c, viewer, id).await?;
+    check_references(c, viewer, &mut problems, current.company_id, &references).await?;
+    problems.finish()?;
+    let updated = store::touch_contact(c, id, expected_version).await?;
+    store::set_accounts(c, id, &accounts).await?;
+    Ok(updated)
+}
+
+/// Adds a detail; the first of its kind becomes primary, and marking a new one primary unmarks
+/// the old. `default_region` reads national phone numbers when the contact's primary address
+/// names no country.
+pub async fn add_detail<D: Detail>(
+    c: &mut Conn,
+    viewer: &Viewer,
+    contact: ContactId,
+    input: Parsed<&D::Input>,
+    default_region: Option<&str>,
+    expected_version: Option<i64>,
+) -> AppResult<D> {
+    let Parsed {
+        value: input,
+        mut problems,
+    } = input;
+    let current = find(c, viewer, contact).await?;
+    let region = region_of::<D>(c, viewer, contact, default_region).await?;
+    let mut references = Vec::new();
+    let mut new = D::parse(input, &mut problems, &mut references, region.as_deref());
+    check_references(c, viewer, &mut problems, current.company_id, &references).await?;
+    problems.finish()?;
+    store::touch_contact(c, contact, expected_version).await?;
+    if let Some(flag) = D::new_primary(&mut new) {
+        let existing = D::other_ids(c, contact, None).await?;
+        *flag = rules::added_is_primary(existing.len(), Some(*flag));
+        if *flag && !existing.is_empty() {
+            D::clear_primary(c, contact).await?;
+        }
+    }
+    D::insert(c, contact, &new).await
+}
+
+/// Changes a detail: absent fields keep their value, `null` clears optional ones. Marking it
+/// primary unmarks the old primary; unmarking the primary hands the flag to the oldest other
+/// detail (the only one stays primary).
+pub async fn change_detail<D: Detail>(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: D::Id,
+    input: Parsed<&D::ChangeInput>,
+    default_region: Option<&str>,
+    expected_version: Option<i64>,
+) -> AppResult<D> {
+    let Parsed {
+        value: input,
+        mut problems,
+    } = input;
+    let detail = D::find(c, viewer, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    let contact = find(c, viewer, detail.contact_id()).await?;
+    let region = region_of::<D>(c, viewer, contact.id, default_region).await?;
+    let mut references = Vec::new();
+    let mut changes = D::parse_changes(input, &mut problems, &mut references, region.as_deref());
+    check_references(c, viewer, &mut problems, contact.company_id, &references).await?;
+    problems.finish()?;
+    store::touch_contact(c, contact.id, expected_version).await?;
+    if let Some(requested) = D::changed_primary(&mut changes) {
+        *requested = match (detail.is_primary(), *requested) {
+            (false, Some(true)) => {
+                D::clear_primary(c, contact.id).await?;
+                Some(true)
+            }
+            (true, Some(false)) => {
+                let others = D::other_ids(c, contact.id, Some(id)).await?;
+                match rules::successor(&others) {
+                    Some(successor) => {
+                        D::clear_primary(c, contact.id).await?;
+                        D::mark_primary(c, successor).await?;
+                        Some(false)
+                    }
+                    None => Some(true),
+                }
+            }
+            _ => None,
+        };
+    }
+    D::update(c, id, &changes).await
+}
+
+/// Removes a detail; if it was primary, the oldest remaining one of its kind becomes primary.
+pub async fn remove_detail<D: Detail>(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: D::Id,
+    expected_version: Option<i64>,
+) -> AppResult<D::Id> {
+    let detail = D::find(c, viewer, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    store::touch_contact(c, detail.contact_id(), expected_version).await?;
+    D::delete(c, id).await?;
+    if detail.is_primary() {
+        let others = D::other_ids(c, detail.contact_id(), Some(id)).await?;
+        if let Some(successor) = rules::successor(&others) {
+            D::mark_primary(c, successor).await?;
+        }
+    }
+    Ok(id)
+}
+
+/// The region national phone numbers of this contact are read in: its primary address
+/// country, else the server's default. Only read for kinds that need it.
+async fn region_of<D: Detail>(
+    c: &mut Conn,
+    viewer: &Viewer,
+    contact: ContactId,
+    default: Option<&str>,
+) -> AppResult<Option<String>> {
+    if !D::READS_REGION {
+        return Ok(None);
+    }
+    let addresses = store::addresses::of(c, viewer, &[contact]).await?;
+    Ok(addresses
+        .into_iter()
+        .find(|a| a.is_primary)
+        .and_then(|a| a.country)
+        .or_else(|| default.map(str::to_owned)))
+}
+
+/// Checks every reference of an input: it must exist for the viewer, be tenant-wide or of the
+/// contact's company, be of the right kind, and (for reason codes) not be archived.
+async fn check_references(
+    c: &mut Conn,
+    viewer: &Viewer,
+    v: &mut Validator,
+    company: Option<CompanyId>,
+    references: &[Reference],
+) -> AppResult<()> {
+    let mut wanted: HashMap<&'static str, Vec<i64>> = HashMap::new();
+    for reference in references {
+        let (table, id) = match reference {
+            Reference::Segmentation(_, id) => ("segmentation", id.0),
+            Reference::ReasonCode(_, id) => ("reason code", id.0),
+            Reference::Owner(_, id) => ("user", id.0),
+            Reference::Template(_, id) => ("lifecycle template", id.0),
+            Reference::Account(_, id) => ("account", id.0),
+            Reference::DetailType(_, id, _) => ("detail type", id.0),
+        };
+        wanted.entry(table).or_default().push(id);
+    }
+    fn ids<T: crate::ids::TypedId>(wanted: &HashMap<&str, Vec<i64>>, table: &str) -> Vec<T> {
+        wanted
+            .get(table)
+            .map(|ids| ids.iter().map(|id| T::new(*id)).collect())
+            .unwrap_or_default()
+    }
+    let segmentations: HashMap<_, _> =
+        settings::segmentations_by_ids(c, viewer, &ids(&wanted, "segmentation"))
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.company_id))
+            .collect();
+    let reason_codes: HashMap<_, _> =
+        settings::reason_codes_by_ids(c, viewer, &ids(&wanted, "reason code"))
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+    let users: HashMap<_, _> = settings::users_by_ids(c, viewer, &ids(&wanted, "user"))
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    let templates: HashMap<_, _> =
+        lifecycle::templates_by_ids(c, viewer, &ids(&wanted, "lifecycle template"))
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r.company_id))
+            .collect();
+    let accounts: HashMap<_, _> = settings::accounts_by_ids(c, viewer, &ids(&wanted, "account"))
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.company_id))
+        .collect();
+    let detail_types: HashMap<_, _> =
+        settings::detail_types_by_ids(c, viewer, &ids(&wanted, "detail type"))
+            .await?
+            .into_iter()
+            .map(|r| (r.id, r))
+            .collect();
+
+    let fits = |owner: Option<CompanyId>| company::may_use(owner, company);
+    for reference in references {
+        let problem: Option<(&'static str, String)> = match reference {
+            Reference::Segmentation(_, id) => match segmentations.get(id) {
+                None => Some((code::NOT_FOUND, "no such segmentation".into())),
+                Some(owner) if !fits(*owner) => Some(company::wrong_company("segmentation")),
+                Some(_) => None,
+            },
+            Reference::ReasonCode(_, id) => match reason_codes.get(id) {
+                None => Some((code::NOT_FOUND, "no such reason code".into())),
+                Some(r) if !fits(r.company_id) => Some(company::wrong_company("reason code")),
+                Some(r) if r.archived => {
+                    Some((code::ARCHIVED, "is archived and cannot be chosen".into()))
+                }
+                Some(_) => None,
+            },
+            Reference::Owner(_, id) => match users.get(id) {
+                None => Some((code::NOT_FOUND, "no such user".into())),
+                Some(u) if !u.active => Some((code::INVALID, "is not an active user".into())),
+                Some(_) => None,
+            },
+            Reference::Template(_, id) => match templates.get(id) {
+                None => Some((code::NOT_FOUND, "no such lifecycle template".into())),
+                Some(owner) if !fits(*owner) => Some(company::wrong_company("lifecycle template")),
+                Some(_) => None,
+            },
+            Reference::Account(_, id) => match accounts.get(id) {
+                None => Some((code::NOT_FOUND, "no such account".into())),
+                Some(owner) if !fits(*owner) => Some(company::wrong_company("account")),
+                Some(_) => None,
+            },
+            Reference::DetailType(_, id, kind) => match detail_types.get(id) {
+                None => Some((code::NOT_FOUND, "no such detail type".into())),
+                Some(t) if t.kind != *kind => Some((
+                    code::WRONG_KIND,
+                    format!(
+                        "is a {} type; a {} type is needed",
+                        t.kind.as_str(),
+                        kind.as_str()
+                    ),
+                )),
+                Some(t) if !fits(t.company_id) => Some(company::wrong_company("detail type")),
+                Some(_) => None,
+            },
+        };
+        if let Some((field_code, message)) = problem {
+            v.push(reference.path(), field_code, message);
+        }
+    }
+    Ok(())
+}

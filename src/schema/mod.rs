@@ -1,0 +1,88 @@
+//! The executable schema: the merged query, mutation and subscription roots of every feature,
+//! `node(id)` across them, the limits, and one request's run with its viewer and loaders.
+
+pub mod node;
+
+use async_graphql::{MergedObject, Schema};
+
+use crate::analytics::resolvers::AnalyticsQuery;
+use crate::contacts::resolvers::{ContactsMutation, ContactsQuery};
+use crate::db::Db;
+use crate::graphql::context::DefaultPhoneRegion;
+use crate::graphql::{batch, limits};
+use crate::db::loader::Reader;
+use crate::documents::DocumentStorage;
+use crate::documents::resolvers::DocumentsMutation;
+use crate::lifecycle::events::StageEvents;
+use crate::lifecycle::resolvers::{
+    LifecycleMutation, LifecycleQuery, StageMutation, StageSubscription,
+};
+use crate::settings::resolvers::{SettingsMutation, SettingsQuery};
+use crate::viewer::Viewer;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    ContactsQuery,
+    AnalyticsQuery,
+    SettingsQuery,
+    LifecycleQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    ContactsMutation,
+    StageMutation,
+    SettingsMutation,
+    LifecycleMutation,
+    DocumentsMutation,
+);
+
+pub type AppSchema = Schema<Query, Mutation, StageSubscription>;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, StageSubscription> {
+    Schema::build(Query::default(), Mutation::default(), StageSubscription)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
+        .limit_recursive_depth(limits::MAX_DEPTH * 2)
+        .limit_directives(10)
+        .extension(limits::Limits)
+}
+
+/// What resolvers read from the schema's data besides the database.
+#[derive(Debug, Clone, Default)]
+pub struct ApiSettings {
+    /// Region for phone numbers typed without a country prefix.
+    pub default_phone_region: Option<String>,
+    /// Where document bytes go, and how large one may be.
+    pub documents: DocumentStorage,
+}
+
+/// The executable schema, serving `db`.
+pub fn schema(db: Db, settings: ApiSettings) -> AppSchema {
+    builder()
+        .data(db)
+        .data(DefaultPhoneRegion(settings.default_phone_region))
+        .data(settings.documents)
+        .data(StageEvents::default())
+        .finish()
+}
+
+/// The SDL of the API, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// Runs one request for `viewer`, with a fresh set of loaders whose batches start
+/// deterministically (see [`batch`]).
+pub async fn execute(
+    schema: &AppSchema,
+    request: async_graphql::Request,
+    db: &Db,
+    viewer: Viewer,
+) -> async_graphql::Response {
+    let gate = batch::BatchGate::default();
+    let loaders = Reader::loaders(db.clone(), viewer.clone(), gate.spawner());
+    let request = request.data(viewer).data(loaders);
+    gate.run(schema.execute(request)).await
+}
