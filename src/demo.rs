@@ -18,9 +18,9 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use futures_util::StreamExt as _;
 
-use crate::contacts::input::{AddressRow, BankAccountRow, EmailRow, NewContact, PhoneRow};
+use crate::contacts::count_all;
+use crate::contacts::forms::{NewAddress, NewBankAccount, NewContact, NewEmail, NewPhone};
 use crate::contacts::model::ContactStatus;
-use crate::contacts::store::count_all;
 use crate::db::schema::{
     accounts, companies, contact_accounts, contact_addresses, contact_bank_accounts,
     contact_emails, contact_phones, contacts, detail_types, lifecycle_categories, lifecycle_steps,
@@ -28,13 +28,18 @@ use crate::db::schema::{
 };
 use crate::db::{Backend, BackendKind, Conn, Db, PgConn, SqliteConn};
 use crate::error::{AppError, AppResult};
+use crate::ids::{
+    CompanyId, ContactId, DetailTypeId, ReasonCodeId, SegmentationId, StepId, TemplateId, TypedId,
+    UserId,
+};
+use crate::lifecycle::NewTransition;
 use crate::lifecycle::model::StepOutcome;
-use crate::lifecycle::store::NewTransition;
+use crate::settings::ConfigRecord;
 use crate::settings::input::{NewAccount, NewCompany, NewSegmentation, NewUser};
+use crate::settings::model::{Account, Company, Segmentation, User};
 use crate::settings::model::{DetailKind, ReasonOutcome};
-use crate::viewer::Role;
-use crate::settings::store;
 use crate::time::Timestamp;
+use crate::viewer::Role;
 use crate::with_conn;
 
 /// Contacts `serve --demo` loads into a database that has none: enough to page and filter.
@@ -157,7 +162,7 @@ pub async fn seed(db: &Db, count: usize) -> anyhow::Result<SeedSummary> {
             .load(c)
             .await)?;
         for template in templates {
-            crate::lifecycle::store::rebuild_progress(c, template).await?;
+            crate::lifecycle::rebuild_progress(c, TemplateId(template)).await?;
         }
         Ok(())
     })
@@ -273,7 +278,7 @@ async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppResult<()> {
                     created_at: now,
                     updated_at: now,
                 };
-                store::insert_company(c, &new).await?.id
+                Company::insert(c, &new).await?.id.get()
             }
         };
         for (user, email, role) in demo.users {
@@ -288,12 +293,12 @@ async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppResult<()> {
                     name: (*user).into(),
                     email: (*email).into(),
                     role: *role,
-                    company_id: Some(company_id),
+                    company_id: Some(CompanyId(company_id)),
                     active: true,
                     created_at: now,
                     updated_at: now,
                 };
-                store::insert_user(c, &new).await?;
+                User::insert(c, &new).await?;
             }
         }
         for account in demo.accounts {
@@ -307,11 +312,11 @@ async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppResult<()> {
             if exists.is_none() {
                 let new = NewAccount {
                     name: (*account).into(),
-                    company_id: Some(company_id),
+                    company_id: Some(CompanyId(company_id)),
                     created_at: now,
                     updated_at: now,
                 };
-                store::insert_account(c, &new).await?;
+                Account::insert(c, &new).await?;
             }
         }
         let segment = format!("{} Key Accounts", demo.name);
@@ -325,11 +330,11 @@ async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppResult<()> {
         if exists.is_none() {
             let new = NewSegmentation {
                 name: segment,
-                company_id: Some(company_id),
+                company_id: Some(CompanyId(company_id)),
                 created_at: now,
                 updated_at: now,
             };
-            store::insert_segmentation(c, &new).await?;
+            Segmentation::insert(c, &new).await?;
         }
     }
     Ok(())
@@ -547,10 +552,10 @@ impl Scope {
 struct DemoContact {
     contact: NewContact,
     account_ids: Vec<i64>,
-    emails: Vec<EmailRow>,
-    phones: Vec<PhoneRow>,
-    addresses: Vec<AddressRow>,
-    bank_accounts: Vec<BankAccountRow>,
+    emails: Vec<NewEmail>,
+    phones: Vec<NewPhone>,
+    addresses: Vec<NewAddress>,
+    bank_accounts: Vec<NewBankAccount>,
     transitions: Vec<NewTransition>,
 }
 
@@ -592,12 +597,15 @@ fn generate_contact(rng: &mut Rng, catalog: &Catalog, now: Timestamp) -> DemoCon
             name: format!("{first} {last}"),
             full_name,
             scoring,
-            company_id: scope.company_id,
-            segmentation_id,
-            reason_code_id: history.as_ref().and_then(|h| h.reason),
-            owner_id: owner,
-            lifecycle_template_id: catalog.lifecycle.as_ref().map(|l| l.template_id),
-            current_step_id: history.as_ref().map(|h| h.step),
+            company_id: scope.company_id.map(CompanyId),
+            segmentation_id: segmentation_id.map(SegmentationId),
+            reason_code_id: history.as_ref().and_then(|h| h.reason).map(ReasonCodeId),
+            owner_id: owner.map(UserId),
+            lifecycle_template_id: catalog
+                .lifecycle
+                .as_ref()
+                .map(|l| TemplateId(l.template_id)),
+            current_step_id: history.as_ref().map(|h| StepId(h.step)),
             status: history.as_ref().map_or(ContactStatus::Open, |h| h.status),
             stage_changed_at,
             version: 1,
@@ -645,7 +653,7 @@ fn emails(
     locale: &Locale,
     types: &DetailTypes,
     at: Timestamp,
-) -> Vec<EmailRow> {
+) -> Vec<NewEmail> {
     (0..[0, 1, 1, 1, 2, 2][rng.index(6)])
         .map(|n| {
             let (email, type_id) = if n == 0 {
@@ -656,10 +664,9 @@ fn emails(
                 let year = 60 + rng.below(40);
                 (format!("{local}{year}@{domain}"), types.personal_email)
             };
-            EmailRow {
-                contact_id: 0,
+            NewEmail {
                 email,
-                type_id,
+                type_id: type_id.map(DetailTypeId),
                 is_primary: n == 0,
                 created_at: at,
                 updated_at: at,
@@ -669,7 +676,7 @@ fn emails(
 }
 
 /// None to two phones in E.164: a mobile (primary), then an office line.
-fn phones(rng: &mut Rng, locale: &Locale, types: &DetailTypes, at: Timestamp) -> Vec<PhoneRow> {
+fn phones(rng: &mut Rng, locale: &Locale, types: &DetailTypes, at: Timestamp) -> Vec<NewPhone> {
     (0..[0, 1, 1, 2][rng.index(4)])
         .map(|n| {
             let ((prefixes, digits), type_id) = if n == 0 {
@@ -678,10 +685,9 @@ fn phones(rng: &mut Rng, locale: &Locale, types: &DetailTypes, at: Timestamp) ->
                 (locale.landline, types.office)
             };
             let prefix = rng.pick(prefixes).unwrap_or(&"+35191");
-            PhoneRow {
-                contact_id: 0,
+            NewPhone {
                 number: format!("{prefix}{}", rng.digits(digits)),
-                type_id,
+                type_id: type_id.map(DetailTypeId),
                 is_primary: n == 0,
                 created_at: at,
                 updated_at: at,
@@ -696,22 +702,21 @@ fn address(
     locale: &Locale,
     types: &DetailTypes,
     at: Timestamp,
-) -> Option<AddressRow> {
+) -> Option<NewAddress> {
     if !rng.chance(0.6) {
         return None;
     }
     let (city, state, zip) = *rng.pick(locale.cities)?;
     let street = rng.pick(locale.streets)?;
     let number = 1 + rng.below(250);
-    Some(AddressRow {
-        contact_id: 0,
+    Some(NewAddress {
         address: locale.street_line(street, number),
         country: Some(locale.country.into()),
         state: state.map(Into::into),
         city: Some(city.into()),
         zip_code: rng.pattern(zip),
         locality: city.into(),
-        type_id: rng.pick(&types.addresses).copied(),
+        type_id: rng.pick(&types.addresses).copied().map(DetailTypeId),
         is_primary: true,
         created_at: at,
         updated_at: at,
@@ -720,7 +725,7 @@ fn address(
 
 /// A bank account with a valid IBAN of the contact's country, for two contacts in five where
 /// the country has a usable IBAN format.
-fn bank_account(rng: &mut Rng, locale: &Locale, at: Timestamp) -> Option<BankAccountRow> {
+fn bank_account(rng: &mut Rng, locale: &Locale, at: Timestamp) -> Option<NewBankAccount> {
     let bank = locale.bank?;
     if !rng.chance(0.4) {
         return None;
@@ -728,8 +733,7 @@ fn bank_account(rng: &mut Rng, locale: &Locale, at: Timestamp) -> Option<BankAcc
     let (code, bic) = *rng.pick(bank.banks)?;
     let bban = format!("{code}{}", rng.digits(bank.account_digits));
     let label = rng.pick(&["Main account", "Operations", "Payroll", "Savings"])?;
-    Some(BankAccountRow {
-        contact_id: 0,
+    Some(NewBankAccount {
         name: (*label).into(),
         iban: iban(bank.country, &bban),
         swift: rng.chance(0.6).then(|| bic.to_owned()),
@@ -769,12 +773,12 @@ impl History {
             stay.dwell_seconds = Some((at.0 - stay.occurred_at.0).num_seconds());
         }
         self.transitions.push(NewTransition {
-            contact_id: 0,
-            from_step_id: Some(self.step),
-            to_step_id: to.0,
-            reason_code_id: reason,
+            contact_id: ContactId(0),
+            from_step_id: Some(StepId(self.step)),
+            to_step_id: StepId(to.0),
+            reason_code_id: reason.map(ReasonCodeId),
             note: note.map(Into::into),
-            actor_id: actor,
+            actor_id: actor.map(UserId),
             occurred_at: at,
             dwell_seconds: None,
             created_at: at,
@@ -811,12 +815,12 @@ fn walk_lifecycle(
     let (first, first_outcome) = lifecycle.first;
     let mut history = History {
         transitions: vec![NewTransition {
-            contact_id: 0,
+            contact_id: ContactId(0),
             from_step_id: None,
-            to_step_id: first,
+            to_step_id: StepId(first),
             reason_code_id: None,
             note: None,
-            actor_id: actor(rng),
+            actor_id: actor(rng).map(UserId),
             occurred_at: created_at,
             dwell_seconds: None,
             created_at,
@@ -919,12 +923,15 @@ struct AccountLink {
 #[derive(Default)]
 struct DetailRows {
     links: Vec<AccountLink>,
-    emails: Vec<EmailRow>,
-    phones: Vec<PhoneRow>,
-    addresses: Vec<AddressRow>,
-    bank_accounts: Vec<BankAccountRow>,
+    emails: Vec<Owned<contact_emails::contact_id, NewEmail>>,
+    phones: Vec<Owned<contact_phones::contact_id, NewPhone>>,
+    addresses: Vec<Owned<contact_addresses::contact_id, NewAddress>>,
+    bank_accounts: Vec<Owned<contact_bank_accounts::contact_id, NewBankAccount>>,
     transitions: Vec<NewTransition>,
 }
+
+/// A detail's insert form with the contact it belongs to.
+type Owned<Column, Form> = (diesel::dsl::Eq<Column, ContactId>, Form);
 
 impl DetailRows {
     fn push(&mut self, id: i64, contact: DemoContact) {
@@ -940,31 +947,37 @@ impl DetailRows {
                     updated_at: at,
                 }),
         );
-        self.emails
-            .extend(contact.emails.into_iter().map(|row| EmailRow {
-                contact_id: id,
-                ..row
-            }));
-        self.phones
-            .extend(contact.phones.into_iter().map(|row| PhoneRow {
-                contact_id: id,
-                ..row
-            }));
-        self.addresses
-            .extend(contact.addresses.into_iter().map(|row| AddressRow {
-                contact_id: id,
-                ..row
-            }));
-        self.bank_accounts
-            .extend(contact.bank_accounts.into_iter().map(|row| BankAccountRow {
-                contact_id: id,
-                ..row
-            }));
-        self.transitions
-            .extend(contact.transitions.into_iter().map(|row| NewTransition {
-                contact_id: id,
-                ..row
-            }));
+        let contact_id = ContactId(id);
+        self.emails.extend(
+            contact
+                .emails
+                .into_iter()
+                .map(|row| (contact_emails::contact_id.eq(contact_id), row)),
+        );
+        self.phones.extend(
+            contact
+                .phones
+                .into_iter()
+                .map(|row| (contact_phones::contact_id.eq(contact_id), row)),
+        );
+        self.addresses.extend(
+            contact
+                .addresses
+                .into_iter()
+                .map(|row| (contact_addresses::contact_id.eq(contact_id), row)),
+        );
+        self.bank_accounts.extend(
+            contact
+                .bank_accounts
+                .into_iter()
+                .map(|row| (contact_bank_accounts::contact_id.eq(contact_id), row)),
+        );
+        self.transitions.extend(
+            contact
+                .transitions
+                .into_iter()
+                .map(|row| NewTransition { contact_id, ..row }),
+        );
     }
 
     fn summary(&self, contacts: usize) -> SeedSummary {
@@ -1502,7 +1515,7 @@ mod tests {
             let c = &demo.contact;
             let t = &demo.transitions;
             assert_eq!(t[0].from_step_id, None);
-            assert_eq!(t[0].to_step_id, 100);
+            assert_eq!(t[0].to_step_id, StepId(100));
             assert_eq!(t[0].occurred_at, c.created_at);
             for pair in t.windows(2) {
                 assert_eq!(pair[1].from_step_id, Some(pair[0].to_step_id));
@@ -1511,14 +1524,14 @@ mod tests {
             let last = t.last().expect("every contact has a first transition");
             assert!(last.occurred_at <= now);
             assert_eq!(c.current_step_id, Some(last.to_step_id));
-            assert_eq!(c.status, outcome(last.to_step_id));
+            assert_eq!(c.status, outcome(last.to_step_id.0));
             assert_eq!(c.stage_changed_at, Some(last.occurred_at));
-            assert_eq!(c.lifecycle_template_id, Some(7));
+            assert_eq!(c.lifecycle_template_id, Some(TemplateId(7)));
             assert_eq!(c.version, 1);
             for move_ in t {
                 assert_eq!(move_.occurred_at.0.nanosecond() % 1_000, 0);
-                if move_.to_step_id == 110 {
-                    assert!(matches!(move_.reason_code_id, Some(31..=35)));
+                if move_.to_step_id == StepId(110) {
+                    assert!(matches!(move_.reason_code_id, Some(ReasonCodeId(31..=35))));
                 }
             }
             match c.status {
@@ -1532,7 +1545,9 @@ mod tests {
             }
             let given = t.iter().rev().find_map(|m| m.reason_code_id);
             assert_eq!(c.reason_code_id, given);
-            if t.iter().any(|m| matches!(m.from_step_id, Some(109 | 110))) {
+            if t.iter()
+                .any(|m| matches!(m.from_step_id, Some(StepId(109 | 110))))
+            {
                 reopened += 1;
                 assert_eq!(c.status, ContactStatus::Open);
             } else if c.status == ContactStatus::Open {
@@ -1566,11 +1581,11 @@ mod tests {
                 assert_eq!(parse_iban(&bank.iban).as_deref(), Ok(bank.iban.as_str()));
             }
             match c.company_id {
-                Some(1) => {
-                    assert!(matches!(c.owner_id, None | Some(10 | 11)));
+                Some(CompanyId(1)) => {
+                    assert!(matches!(c.owner_id, None | Some(UserId(10 | 11))));
                 }
-                Some(2) => {
-                    assert!(matches!(c.owner_id, None | Some(20 | 21)));
+                Some(CompanyId(2)) => {
+                    assert!(matches!(c.owner_id, None | Some(UserId(20 | 21))));
                 }
                 _ => {
                     assert_eq!(c.owner_id, None);

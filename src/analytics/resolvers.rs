@@ -9,11 +9,11 @@ use crate::contacts::list::{ContactFilter, PageArgs};
 use crate::contacts::model::ContactStatus;
 use crate::error::AppResult;
 use crate::graphql::context::{db, load_opt, viewer};
-use crate::settings::load_company;
 use crate::ids::{
     CategoryId, CompanyId, ReasonCodeId, SegmentationId, StepId, TemplateId, TypedId, UserId,
 };
 use crate::lifecycle::model::{LifecycleCategory, LifecycleStep, StepOutcome};
+use crate::settings::load_company;
 use crate::settings::model::{Company, ReasonCode, Segmentation, User};
 use crate::time::Timestamp;
 use crate::validation::Validator;
@@ -35,17 +35,17 @@ pub enum ContactStatsGroup {
 pub struct ContactStat {
     pub status: Option<ContactStatus>,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     #[graphql(skip)]
-    pub segmentation_id: Option<i64>,
+    pub segmentation_id: Option<SegmentationId>,
     #[graphql(skip)]
-    pub reason_code_id: Option<i64>,
+    pub reason_code_id: Option<ReasonCodeId>,
     #[graphql(skip)]
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
     #[graphql(skip)]
-    pub step_id: Option<i64>,
+    pub step_id: Option<StepId>,
     #[graphql(skip)]
-    pub category_id: Option<i64>,
+    pub category_id: Option<CategoryId>,
     pub count: i64,
 }
 
@@ -104,13 +104,13 @@ pub struct ReasonCodeStatsFilter {
 #[graphql(complex)]
 pub struct ReasonCodeStat {
     #[graphql(skip)]
-    pub reason_code_id: Option<i64>,
+    pub reason_code_id: Option<ReasonCodeId>,
     #[graphql(skip)]
-    pub company_id: Option<i64>,
+    pub company_id: Option<CompanyId>,
     #[graphql(skip)]
-    pub segmentation_id: Option<i64>,
+    pub segmentation_id: Option<SegmentationId>,
     #[graphql(skip)]
-    pub owner_id: Option<i64>,
+    pub owner_id: Option<UserId>,
     pub outcome: Option<StepOutcome>,
     /// The first day (UTC) of the period, `YYYY-MM-DD`; weeks start on Monday.
     pub period: Option<String>,
@@ -166,11 +166,11 @@ impl AnalyticsQuery {
         let rows = store::contact_state_counts(&mut conn, viewer, &page.filter).await?;
         let wants = |g: ContactStatsGroup| group_by.contains(&g);
         let steps: BTreeMap<i64, i64> = if wants(ContactStatsGroup::Category) {
-            let ids: Vec<i64> = rows.iter().filter_map(|r| r.5).collect();
-            crate::lifecycle::store::steps_by_ids(&mut conn, viewer, &ids)
+            let ids: Vec<StepId> = rows.iter().filter_map(|r| r.5.map(StepId)).collect();
+            crate::lifecycle::steps_by_ids(&mut conn, viewer, &ids)
                 .await?
                 .into_iter()
-                .map(|s| (s.id, s.category_id))
+                .map(|s| (s.id.get(), s.category_id.get()))
                 .collect()
         } else {
             BTreeMap::new()
@@ -201,12 +201,12 @@ impl AnalyticsQuery {
                 |((status, [company, segmentation, reason, owner, step, category]), count)| {
                     ContactStat {
                         status: status.and_then(|s| s.parse().ok()),
-                        company_id: company,
-                        segmentation_id: segmentation,
-                        reason_code_id: reason,
-                        owner_id: owner,
-                        step_id: step,
-                        category_id: category,
+                        company_id: company.map(CompanyId),
+                        segmentation_id: segmentation.map(SegmentationId),
+                        reason_code_id: reason.map(ReasonCodeId),
+                        owner_id: owner.map(UserId),
+                        step_id: step.map(StepId),
+                        category_id: category.map(CategoryId),
                         count,
                     }
                 },
@@ -260,10 +260,10 @@ impl AnalyticsQuery {
             .into_iter()
             .filter(|r| r.count > 0)
             .map(|r| ReasonCodeStat {
-                reason_code_id: r.reason_code_id,
-                company_id: r.company_id,
-                segmentation_id: r.segmentation_id,
-                owner_id: r.owner_id,
+                reason_code_id: r.reason_code_id.map(ReasonCodeId),
+                company_id: r.company_id.map(CompanyId),
+                segmentation_id: r.segmentation_id.map(SegmentationId),
+                owner_id: r.owner_id.map(UserId),
                 outcome: r.outcome.and_then(|o| o.parse().ok()),
                 period: r.period,
                 share: if total > 0 {

@@ -66,7 +66,10 @@ pub trait Detail: Sized + Send {
         except: Option<Self::Id>,
     ) -> impl Future<Output = AppResult<Vec<Self::Id>>> + Send;
     /// Unmarks the contact's primary of this kind (before another is marked).
-    fn clear_primary(c: &mut Conn, contact: ContactId) -> impl Future<Output = AppResult<()>> + Send;
+    fn clear_primary(
+        c: &mut Conn,
+        contact: ContactId,
+    ) -> impl Future<Output = AppResult<()>> + Send;
     fn mark_primary(c: &mut Conn, id: Self::Id) -> impl Future<Output = AppResult<()>> + Send;
 }
 
@@ -160,7 +163,12 @@ impl Detail for ContactEmail {
     type New = NewEmail;
     type Changes = EmailChanges;
 
-    fn parse(input: &Self::Input, v: &mut Validator, refs: &mut Vec<Reference>, _: Option<&str>) -> NewEmail {
+    fn parse(
+        input: &Self::Input,
+        v: &mut Validator,
+        refs: &mut Vec<Reference>,
+        _: Option<&str>,
+    ) -> NewEmail {
         email_row(v, refs, "", input)
     }
 
@@ -212,7 +220,12 @@ impl Detail for ContactAddress {
     type New = NewAddress;
     type Changes = AddressChanges;
 
-    fn parse(input: &Self::Input, v: &mut Validator, refs: &mut Vec<Reference>, _: Option<&str>) -> NewAddress {
+    fn parse(
+        input: &Self::Input,
+        v: &mut Validator,
+        refs: &mut Vec<Reference>,
+        _: Option<&str>,
+    ) -> NewAddress {
         address_row(v, refs, "", input)
     }
 
@@ -235,7 +248,12 @@ impl Detail for ContactBankAccount {
     type New = NewBankAccount;
     type Changes = BankAccountChanges;
 
-    fn parse(input: &Self::Input, v: &mut Validator, _: &mut Vec<Reference>, _: Option<&str>) -> NewBankAccount {
+    fn parse(
+        input: &Self::Input,
+        v: &mut Validator,
+        _: &mut Vec<Reference>,
+        _: Option<&str>,
+    ) -> NewBankAccount {
         bank_account_row(v, "", input)
     }
 

@@ -8,7 +8,9 @@ use super::model::ContactStatus;
 use crate::db::schema::{
     contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contacts,
 };
-use crate::ids::{CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, StepId, TemplateId, UserId};
+use crate::ids::{
+    CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, StepId, TemplateId, UserId,
+};
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Insertable)]

@@ -228,7 +228,7 @@ impl Cursor {
         };
         Self {
             value,
-            id: contact.id,
+            id: contact.id.0,
         }
     }
 

@@ -4,7 +4,6 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::loaders::{AccountsOf, AddressesOf, BankAccountsOf, EmailsOf, PhonesOf};
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::{
     contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contacts,
 };
@@ -12,7 +11,10 @@ use crate::documents::loaders::DocumentsOf;
 use crate::documents::model::Document;
 use crate::error::AppError;
 use crate::graphql::context::{load_list, load_opt};
-use crate::settings::load_company;
+use crate::ids::{
+    AddressId, BankAccountId, CompanyId, ContactId, DetailTypeId, EmailId, PhoneId, ReasonCodeId,
+    SegmentationId, StepId, TemplateId, TypedId, UserId,
+};
 use crate::lifecycle::loaders::{HistoryOf, path_of};
 use crate::lifecycle::model::{
     LifecyclePathCategory, LifecyclePathStep, StageTransition, StageTransitionConnection,
@@ -20,6 +22,7 @@ use crate::lifecycle::model::{
 };
 use crate::lifecycle::model::{LifecycleStep, LifecycleTemplate};
 use crate::lifecycle::rules::{StepState, path_states};
+use crate::settings::load_company;
 use crate::settings::model::{Account, Company, DetailType, ReasonCode, Segmentation, User};
 use crate::text_enum;
 use crate::time::Timestamp;
@@ -129,8 +132,8 @@ impl Contact {
         let Some(template) = self.lifecycle_template_id else {
             return Ok(Vec::new());
         };
-        let path = path_of(ctx, TemplateId(template)).await?;
-        let ordered: Vec<i64> = path
+        let path = path_of(ctx, template).await?;
+        let ordered: Vec<StepId> = path
             .iter()
             .flat_map(|(_, steps)| steps.iter().map(|s| s.id))
             .collect();
@@ -168,7 +171,7 @@ impl Contact {
                 crate::ids::split(raw)
                     .ok()
                     .filter(|(t, _)| *t == "StageTransition")
-                    .map(|(_, id)| id)
+                    .map(|(_, id)| crate::ids::TransitionId(id))
                     .ok_or_else(|| {
                         AppError::field("after", code::INVALID, "is not a cursor of this history")
                     })?,
@@ -188,7 +191,7 @@ impl Contact {
         let edges: Vec<StageTransitionEdge> = page
             .into_iter()
             .map(|node| StageTransitionEdge {
-                cursor: crate::ids::TransitionId(node.id).to_id().0,
+                cursor: node.id.to_id().0,
                 node,
             })
             .collect();

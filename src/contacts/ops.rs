@@ -226,9 +226,7 @@ pub async fn change_detail<D: Detail>(
         value: input,
         mut problems,
     } = input;
-    let detail = D::find(c, viewer, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     let contact = find(c, viewer, detail.contact_id()).await?;
     let region = region_of::<D>(c, viewer, contact.id, default_region).await?;
     let mut references = Vec::new();
@@ -266,9 +264,7 @@ pub async fn remove_detail<D: Detail>(
     id: D::Id,
     expected_version: Option<i64>,
 ) -> AppResult<D::Id> {
-    let detail = D::find(c, viewer, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     store::touch_contact(c, detail.contact_id(), expected_version).await?;
     D::delete(c, id).await?;
     if detail.is_primary() {

@@ -12,7 +12,7 @@ use crate::documents::DocumentStorage;
 use crate::error::AppResult;
 use crate::graphql::args::record_id;
 use crate::graphql::context::{db, default_phone_region, viewer};
-use crate::ids::{AccountId, AddressId, BankAccountId, ContactId, EmailId, PhoneId, TypedId};
+use crate::ids::{AccountId, ContactId, TypedId};
 use crate::validation::{Parsed, Validator};
 
 /// Parses the id of the contact a detail is added to, with the detail's own problems to come.
@@ -171,7 +171,7 @@ impl ContactsMutation {
             .await
     }
 
-    /// Deletes a contact with its details, account links, history and documents.
+    /// Deletes a contact with its details, account links and history.
     async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> AppResult<ID> {
         let id = record_id::<ContactId>(&id)?;
         let viewer = viewer(ctx);
@@ -179,7 +179,9 @@ impl ContactsMutation {
             .transaction(async move |c| ops::delete(c, viewer, id).await)
             .await?;
         // The rows went with the contact; now the bytes they pointed at.
-        ctx.data_unchecked::<DocumentStorage>().delete_all(&keys).await;
+        ctx.data_unchecked::<DocumentStorage>()
+            .delete_all(&keys)
+            .await;
         Ok(id.to_id())
     }
 

@@ -52,6 +52,6 @@ mod tests {
     #[test]
     fn the_oldest_other_succeeds_the_primary() {
         assert_eq!(successor(&[9, 4, 7]), Some(4));
-        assert_eq!(successor(&[]), None);
+        assert_eq!(successor::<i64>(&[]), None);
     }
 }

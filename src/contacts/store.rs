@@ -6,10 +6,10 @@ use diesel_async::RunQueryDsl;
 
 use super::forms::{ContactChanges, NewContact, Placement};
 use super::model::Contact;
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::Conn;
 use crate::db::schema::{accounts, contact_accounts, contacts};
 use crate::error::{AppError, AppResult};
+use crate::ids::{AccountId, ContactId};
 use crate::settings::model::Account;
 use crate::time::Timestamp;
 use crate::viewer::Viewer;
@@ -28,7 +28,11 @@ pub async fn contacts_by_ids(
         .await)?)
 }
 
-pub async fn find_contact(conn: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Option<Contact>> {
+pub async fn find_contact(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: ContactId,
+) -> AppResult<Option<Contact>> {
     Ok(contacts_by_ids(conn, viewer, &[id]).await?.pop())
 }
 
@@ -82,7 +86,11 @@ pub async fn update_contact(
 }
 
 /// Bumps the version of a contact whose details changed (see [`update_contact`]).
-pub async fn touch_contact(conn: &mut Conn, id: ContactId, expected: Option<i64>) -> AppResult<Contact> {
+pub async fn touch_contact(
+    conn: &mut Conn,
+    id: ContactId,
+    expected: Option<i64>,
+) -> AppResult<Contact> {
     update_contact(conn, id, &ContactChanges::default(), expected).await
 }
 
@@ -97,7 +105,7 @@ pub async fn delete_contact(conn: &mut Conn, id: ContactId) -> AppResult<()> {
 /// An account with the contact it is assigned to, for the `accounts` loader.
 #[derive(Debug, Clone)]
 pub struct AssignedAccount {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub account: Account,
 }
 
@@ -106,7 +114,7 @@ pub async fn accounts_of(
     viewer: &Viewer,
     contact_ids: &[ContactId],
 ) -> AppResult<Vec<AssignedAccount>> {
-    let rows: Vec<(i64, Account)> = with_conn!(conn, |c| contact_accounts::table
+    let rows: Vec<(ContactId, Account)> = with_conn!(conn, |c| contact_accounts::table
         .inner_join(accounts::table)
         .filter(contact_accounts::contact_id.eq_any(contact_ids))
         .filter(visible!(accounts::company_id, viewer))
@@ -124,7 +132,11 @@ pub async fn accounts_of(
 }
 
 /// Replaces the contact's accounts with `account_ids`.
-pub async fn set_accounts(conn: &mut Conn, contact_id: ContactId, account_ids: &[AccountId]) -> AppResult<()> {
+pub async fn set_accounts(
+    conn: &mut Conn,
+    contact_id: ContactId,
+    account_ids: &[AccountId],
+) -> AppResult<()> {
     let now = Timestamp::now();
     with_conn!(conn, |c| diesel::delete(
         contact_accounts::table.filter(contact_accounts::contact_id.eq(contact_id))
@@ -219,16 +231,6 @@ macro_rules! detail_table {
                 Ok(())
             }
 
-            /// Ids of the contact's details of this kind, except `except`.
-            pub async fn other_ids(conn: &mut Conn, contact_id: ContactId, except: i64) -> AppResult<Vec<i64>> {
-                Ok(with_conn!(conn, |c| $table::table
-                    .filter($table::contact_id.eq(contact_id))
-                    .filter($table::id.ne(except))
-                    .select($table::id)
-                    .load(c)
-                    .await)?)
-            }
-
             detail_table!(@primary $table, $id, $has_primary);
 
             #[allow(dead_code)]
@@ -244,6 +246,21 @@ macro_rules! detail_table {
         ($table::contact_id, $table::id)
     };
     (@primary $table:ident, $id:ty, true) => {
+        /// Ids of the contact's details of this kind, except `except`.
+        pub async fn other_ids(
+            conn: &mut Conn,
+            contact_id: ContactId,
+            except: Option<$id>,
+        ) -> AppResult<Vec<$id>> {
+            let except = except.map_or(0, |id| id.0);
+            Ok(with_conn!(conn, |c| $table::table
+                .filter($table::contact_id.eq(contact_id))
+                .filter($table::id.ne(except))
+                .select($table::id)
+                .load(c)
+                .await)?)
+        }
+
         /// Unmarks the contact's primary of this kind (before another is marked).
         pub async fn clear_primary(conn: &mut Conn, contact_id: ContactId) -> AppResult<()> {
             with_conn!(conn, |c| diesel::update(
@@ -687,7 +704,10 @@ pub async fn contact_counts(
 
 /// The names of the contact's references that belong to a company other than the contact's,
 /// after the contact moved to another company.
-pub async fn foreign_references(conn: &mut Conn, contact_id: ContactId) -> AppResult<Vec<&'static str>> {
+pub async fn foreign_references(
+    conn: &mut Conn,
+    contact_id: ContactId,
+) -> AppResult<Vec<&'static str>> {
     use crate::db::schema::{
         contact_addresses, contact_emails, contact_phones, detail_types, lifecycle_templates,
         reason_codes, segmentations,

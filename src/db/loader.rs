@@ -71,10 +71,7 @@ macro_rules! children_loader {
                 let mut grouped: std::collections::HashMap<$key, Vec<$row>> =
                     std::collections::HashMap::new();
                 for row in $load(&mut conn, &self.viewer, &ids).await? {
-                    grouped
-                        .entry($key(row.$parent))
-                        .or_default()
-                        .push(row);
+                    grouped.entry($key(row.$parent)).or_default().push(row);
                 }
                 Ok(grouped)
             }

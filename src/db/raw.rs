@@ -29,7 +29,7 @@ pub fn contact_company_conditions(viewer: &Viewer, filter: Option<&[i64]>) -> Ve
     if let Some(ids) = viewer.company_ids() {
         conditions.push(format!(
             "(c.company_id IS NULL OR c.company_id IN ({}))",
-            id_list(ids.iter().copied())
+            id_list(ids.iter().map(|c| c.0))
         ));
     }
     if let Some(ids) = filter {

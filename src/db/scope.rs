@@ -17,7 +17,7 @@ pub struct ListScope {
 pub fn viewer_params(viewer: &Viewer) -> (bool, Vec<i64>) {
     match viewer.company_ids() {
         None => (true, Vec::new()),
-        Some(ids) => (false, ids.to_vec()),
+        Some(ids) => (false, ids.iter().map(|c| c.0).collect()),
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use http_range_header::RangeUnsatisfiableError;
 
 use super::model::Document;
-use super::{DocumentStorage, rules, store};
+use super::{DocumentStorage, rules};
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, DocumentId, TypedId};
@@ -51,7 +51,7 @@ pub async fn respond(
     let document = {
         // The connection goes back to the pool before the bytes start flowing.
         let mut conn = db.conn().await?;
-        store::find_document(&mut conn, viewer, id.get()).await?
+        super::find_document(&mut conn, viewer, id).await?
     }
     .ok_or_else(not_found)?;
 

@@ -4,9 +4,9 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::rules;
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::contact_documents;
 use crate::graphql::context::load_opt;
+use crate::ids::{ContactId, DocumentId, TypedId, UserId};
 use crate::settings::model::User;
 use crate::time::Timestamp;
 
@@ -59,8 +59,8 @@ impl Document {
     }
 }
 
-fn download_path(id: i64) -> String {
-    format!("/documents/{}", DocumentId(id).to_id().as_str())
+fn download_path(id: DocumentId) -> String {
+    format!("/documents/{}", id.to_id().as_str())
 }
 
 #[derive(Debug, Clone, Insertable)]

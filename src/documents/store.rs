@@ -4,10 +4,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::model::{Document, NewDocument};
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::Conn;
 use crate::db::schema::{contact_documents, contacts};
 use crate::error::AppResult;
+use crate::ids::{ContactId, DocumentId};
 use crate::viewer::Viewer;
 use crate::{visible, with_conn};
 
@@ -70,7 +70,10 @@ pub async fn delete_document(conn: &mut Conn, id: DocumentId) -> AppResult<()> {
 }
 
 /// The storage keys of a contact's documents (their rows go with the contact).
-pub async fn storage_keys_of_contact(conn: &mut Conn, contact_id: ContactId) -> AppResult<Vec<String>> {
+pub async fn storage_keys_of_contact(
+    conn: &mut Conn,
+    contact_id: ContactId,
+) -> AppResult<Vec<String>> {
     Ok(with_conn!(conn, |c| contact_documents::table
         .filter(contact_documents::contact_id.eq(contact_id))
         .select(contact_documents::storage_key)

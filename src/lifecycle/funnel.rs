@@ -61,10 +61,10 @@ pub fn positions(path: &[LifecycleStep]) -> Vec<(i64, i32)> {
     path.iter()
         .map(|step| {
             if step.outcome == StepOutcome::Lost {
-                (step.id, 0)
+                (step.id.0, 0)
             } else {
                 next += 1;
-                (step.id, next)
+                (step.id.0, next)
             }
         })
         .collect()
@@ -91,7 +91,7 @@ pub fn assemble(path: &[LifecycleStep], counts: &FunnelCounts) -> Vec<FunnelStep
         .iter()
         .zip(&positions)
         .map(|(step, (_, position))| match *position {
-            0 => counts.lost_entered.get(&step.id).copied().unwrap_or(0),
+            0 => counts.lost_entered.get(&step.id.0).copied().unwrap_or(0),
             position => reached_from(position),
         })
         .collect();
@@ -103,12 +103,12 @@ pub fn assemble(path: &[LifecycleStep], counts: &FunnelCounts) -> Vec<FunnelStep
                 .then(|| positions[i + 1..].iter().position(|(_, p)| *p > 0))
                 .flatten()
                 .map(|offset| reached[i + 1 + offset]);
-            let (stays, total) = counts.stays.get(&step.id).copied().unwrap_or((0, 0));
-            let middles = counts.middles.get(&step.id);
+            let (stays, total) = counts.stays.get(&step.id.0).copied().unwrap_or((0, 0));
+            let middles = counts.middles.get(&step.id.0);
             FunnelStep {
                 step: step.clone(),
                 reached: reached[i],
-                current: counts.current.get(&step.id).copied().unwrap_or(0),
+                current: counts.current.get(&step.id.0).copied().unwrap_or(0),
                 conversion_rate: next
                     .filter(|_| reached[i] > 0)
                     .map(|next| next as f64 / reached[i] as f64),
@@ -129,8 +129,8 @@ mod tests {
     fn step(id: i64, outcome: StepOutcome) -> LifecycleStep {
         let at = Timestamp(chrono::DateTime::UNIX_EPOCH.naive_utc());
         LifecycleStep {
-            id,
-            category_id: 1,
+            id: crate::ids::StepId(id),
+            category_id: crate::ids::CategoryId(1),
             name: format!("Step {id}"),
             position: 0,
             outcome,

@@ -4,8 +4,8 @@ use async_graphql::{ID, InputObject, MaybeUndefined};
 use diesel::prelude::*;
 
 use super::model::StepOutcome;
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::{lifecycle_categories, lifecycle_steps, lifecycle_templates};
+use crate::ids::{CategoryId, CompanyId, TemplateId};
 use crate::time::Timestamp;
 use crate::validation::{MAX_TEXT, Validator, code, path};
 
@@ -120,7 +120,6 @@ pub struct CategoryChanges {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = lifecycle_steps)]
 pub struct NewStep {
-    pub category_id: CategoryId,
     pub name: String,
     pub position: i32,
     pub outcome: StepOutcome,
@@ -164,9 +163,7 @@ impl CreateLifecycleTemplateInput {
         let template = NewTemplate {
             name: v.name("name", &self.name),
             description: v.text("description", self.description.as_deref(), MAX_TEXT),
-            company_id: v
-                .optional_id::<CompanyId>("companyId", self.company_id.as_ref())
-                .map(|c| c.0),
+            company_id: v.optional_id::<CompanyId>("companyId", self.company_id.as_ref()),
             is_default: self.is_default,
             created_at: now,
             updated_at: now,
@@ -187,7 +184,6 @@ impl CreateLifecycleTemplateInput {
                 .iter()
                 .enumerate()
                 .map(|(si, step)| NewStep {
-                    category_id: 0,
                     name: v.name(&format!("{at}.steps[{si}].name"), &step.name),
                     position: i32::try_from(si).unwrap_or(i32::MAX),
                     outcome: step.outcome,
@@ -231,9 +227,7 @@ impl UpdateLifecycleTemplateInput {
         TemplateChanges {
             name: self.name.as_deref().map(|n| v.name("name", n)),
             description: v.text_update("description", &self.description, MAX_TEXT),
-            company_id: v
-                .id_update::<CompanyId>("companyId", &self.company_id)
-                .map(|c| c.map(|c| c.0)),
+            company_id: v.id_update::<CompanyId>("companyId", &self.company_id),
             is_default: self.is_default,
             updated_at: Timestamp::now(),
         }
@@ -278,7 +272,6 @@ impl CreateLifecycleStepInput {
         StepDraft {
             category: v.id::<CategoryId>("categoryId", &self.category_id),
             step: NewStep {
-                category_id: 0,
                 name: v.name("name", &self.name),
                 position: 0,
                 outcome: self.outcome,

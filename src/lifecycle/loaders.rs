@@ -28,14 +28,12 @@ pub async fn path_of(
 ) -> async_graphql::Result<Vec<(LifecycleCategory, Vec<LifecycleStep>)>> {
     let categories = load_list(ctx, CategoriesOf(template)).await?;
     let mut steps = loaders(ctx)
-        .load_many(categories.iter().map(|c| StepsOf(CategoryId(c.id))))
+        .load_many(categories.iter().map(|c| StepsOf(c.id)))
         .await?;
     Ok(categories
         .into_iter()
         .map(|category| {
-            let of_category = steps
-                .remove(&StepsOf(category.id))
-                .unwrap_or_default();
+            let of_category = steps.remove(&StepsOf(category.id)).unwrap_or_default();
             (category, of_category)
         })
         .collect())

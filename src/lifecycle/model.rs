@@ -4,9 +4,12 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::loaders::{CategoriesOf, StepsOf};
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::schema::{lifecycle_categories, lifecycle_steps, lifecycle_templates};
 use crate::graphql::context::{load_opt, loaders};
+use crate::ids::{
+    CategoryId, CompanyId, ContactId, ReasonCodeId, StepId, TemplateId, TransitionId, TypedId,
+    UserId,
+};
 use crate::settings::load_company;
 use crate::settings::model::Company;
 use crate::text_enum;
@@ -58,9 +61,7 @@ impl LifecycleTemplate {
 
     /// Categories in path order.
     async fn categories(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<LifecycleCategory>> {
-        let found = loaders(ctx)
-            .load_one(CategoriesOf(self.id))
-            .await?;
+        let found = loaders(ctx).load_one(CategoriesOf(self.id)).await?;
         Ok(found.unwrap_or_default())
     }
 }
@@ -140,7 +141,7 @@ impl LifecycleStep {
 #[graphql(complex)]
 pub struct StageTransition {
     #[graphql(skip)]
-    pub id: i64,
+    pub id: TransitionId,
     #[graphql(skip)]
     pub contact_id: ContactId,
     #[graphql(skip)]
@@ -190,7 +191,7 @@ impl StageTransition {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<crate::settings::model::ReasonCode>> {
-        load_opt(ctx, self.reason_code_id.map(crate::ids::ReasonCodeId)).await
+        load_opt(ctx, self.reason_code_id).await
     }
 
     /// Who moved the contact (null for the built-in administrator or a deleted user).
@@ -198,7 +199,7 @@ impl StageTransition {
         &self,
         ctx: &Context<'_>,
     ) -> async_graphql::Result<Option<crate::settings::model::User>> {
-        load_opt(ctx, self.actor_id.map(crate::ids::UserId)).await
+        load_opt(ctx, self.actor_id).await
     }
 }
 

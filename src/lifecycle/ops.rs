@@ -73,7 +73,10 @@ pub async fn delete_template(c: &mut Conn, viewer: &Viewer, id: TemplateId) -> A
     store::find_template(c, viewer, id)
         .await?
         .ok_or_else(|| not_found(id))?;
-    ensure_unused("lifecycle template", store::template_usage(c, id, None).await?)?;
+    ensure_unused(
+        "lifecycle template",
+        store::template_usage(c, id, None).await?,
+    )?;
     store::delete_template(c, id).await
 }
 
@@ -182,8 +185,8 @@ pub async fn create_step(
     let mut siblings = store::step_ids_of_category(c, category).await?;
     let step = store::insert_step(
         c,
+        category,
         &NewStep {
-            category_id: category,
             position: i32::try_from(siblings.len()).unwrap_or(i32::MAX),
             ..draft.step
         },

@@ -60,7 +60,7 @@ impl LifecycleQuery {
         let mut conn = db(ctx).conn().await?;
         let found = match template {
             Some(id) => {
-                let found = store::find_template(&mut conn, viewer, id.get()).await?;
+                let found = store::find_template(&mut conn, viewer, id).await?;
                 if found.is_none() {
                     v.push("templateId", code::NOT_FOUND, "no such lifecycle template");
                 }
@@ -97,9 +97,9 @@ impl LifecycleQuery {
             let picks: Vec<(i64, i64, i64)> = steps
                 .iter()
                 .filter_map(|step| {
-                    let (count, _) = stays.get(&step.id)?;
+                    let (count, _) = stays.get(&step.id.0)?;
                     let (offset, middle) = funnel::middle_of(*count)?;
-                    Some((step.id, offset, middle))
+                    Some((step.id.0, offset, middle))
                 })
                 .collect();
             let middles = store::funnel_dwell_at(&mut conn, viewer, &scope, &picks).await?;
@@ -382,7 +382,7 @@ impl StageSubscription {
         let events = tokio_stream::wrappers::BroadcastStream::new(receiver);
         Ok(futures_util::StreamExt::filter_map(events, move |event| {
             let keep = event.ok().filter(|e| {
-                viewer.sees(e.company_id) && company.is_none_or(|c| e.company_id == Some(c.0))
+                viewer.sees(e.company_id) && company.is_none_or(|c| e.company_id == Some(c))
             });
             async move { keep.map(|e| e.transition) }
         }))

@@ -8,7 +8,10 @@ pub fn insert_position(requested: Option<i32>, count: usize) -> i32 {
 }
 
 /// A reorder must name every current child exactly once; returns why not otherwise.
-pub fn check_reorder<T: Eq + std::hash::Hash>(current: &[T], requested: &[T]) -> Result<(), String> {
+pub fn check_reorder<T: Eq + std::hash::Hash>(
+    current: &[T],
+    requested: &[T],
+) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for id in requested {
         if !current.contains(id) {
@@ -205,6 +208,6 @@ mod tests {
         assert!(check_reorder(&[1, 2, 3], &[3, 1]).is_err());
         assert!(check_reorder(&[1, 2, 3], &[3, 1, 1]).is_err());
         assert!(check_reorder(&[1, 2, 3], &[3, 1, 2, 4]).is_err());
-        assert!(check_reorder(&[], &[]).is_ok());
+        assert!(check_reorder::<i64>(&[], &[]).is_ok());
     }
 }

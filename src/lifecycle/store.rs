@@ -8,7 +8,6 @@ use diesel_async::RunQueryDsl;
 
 use super::input::*;
 use super::model::*;
-use crate::ids::{AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId, DocumentId, EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TransitionId, TypedId, UserId};
 use crate::db::Conn;
 use crate::db::raw::{self, id_list};
 use crate::db::schema::{
@@ -17,6 +16,9 @@ use crate::db::schema::{
 };
 use crate::db::scope::ListScope;
 use crate::error::{AppResult, Usage};
+use crate::ids::{
+    CategoryId, CompanyId, ContactId, ReasonCodeId, StepId, TemplateId, TransitionId, UserId,
+};
 use crate::time::Timestamp;
 use crate::viewer::Viewer;
 use crate::{listed, outside_company, visible, with_conn};
@@ -168,11 +170,7 @@ pub async fn insert_template_tree(
         )
         .await?;
         for step in steps {
-            let step = NewStep {
-                category_id: category.id,
-                ..step.clone()
-            };
-            insert_step(conn, &step).await?;
+            insert_step(conn, category.id, step).await?;
         }
     }
     Ok(template)
@@ -196,10 +194,10 @@ pub async fn update_template(
 pub async fn clear_default(
     conn: &mut Conn,
     company_id: Option<CompanyId>,
-    except: Option<i64>,
+    except: Option<TemplateId>,
 ) -> AppResult<()> {
-    let except = except.unwrap_or(0);
-    let (tenant_wide, company) = (company_id.is_none(), company_id.unwrap_or(0));
+    let except = except.map_or(0, |t| t.0);
+    let (tenant_wide, company) = (company_id.is_none(), company_id.map_or(0, |c| c.0));
     with_conn!(conn, |c| diesel::update(
         lifecycle_templates::table
             .filter(lifecycle_templates::is_default.eq(true))
@@ -274,7 +272,7 @@ pub async fn steps_usage(conn: &mut Conn, step_ids: &[StepId]) -> AppResult<Vec<
         .collect())
 }
 
-async fn history_count(conn: &mut Conn, step_ids: &[i64]) -> AppResult<i64> {
+async fn history_count(conn: &mut Conn, step_ids: &[StepId]) -> AppResult<i64> {
     Ok(with_conn!(conn, |c| stage_transitions::table
         .filter(
             stage_transitions::to_step_id
@@ -286,7 +284,7 @@ async fn history_count(conn: &mut Conn, step_ids: &[i64]) -> AppResult<i64> {
         .await)?)
 }
 
-async fn step_ids_of_template(conn: &mut Conn, template_id: i64) -> AppResult<Vec<i64>> {
+async fn step_ids_of_template(conn: &mut Conn, template_id: TemplateId) -> AppResult<Vec<StepId>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .inner_join(lifecycle_categories::table)
         .filter(lifecycle_categories::template_id.eq(template_id))
@@ -295,7 +293,10 @@ async fn step_ids_of_template(conn: &mut Conn, template_id: i64) -> AppResult<Ve
         .await)?)
 }
 
-pub async fn step_ids_of_category(conn: &mut Conn, category_id: CategoryId) -> AppResult<Vec<i64>> {
+pub async fn step_ids_of_category(
+    conn: &mut Conn,
+    category_id: CategoryId,
+) -> AppResult<Vec<StepId>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .filter(lifecycle_steps::category_id.eq(category_id))
         .order((lifecycle_steps::position, lifecycle_steps::id))
@@ -304,7 +305,10 @@ pub async fn step_ids_of_category(conn: &mut Conn, category_id: CategoryId) -> A
         .await)?)
 }
 
-pub async fn category_ids_of_template(conn: &mut Conn, template_id: TemplateId) -> AppResult<Vec<i64>> {
+pub async fn category_ids_of_template(
+    conn: &mut Conn,
+    template_id: TemplateId,
+) -> AppResult<Vec<CategoryId>> {
     Ok(with_conn!(conn, |c| lifecycle_categories::table
         .filter(lifecycle_categories::template_id.eq(template_id))
         .order((lifecycle_categories::position, lifecycle_categories::id))
@@ -347,7 +351,7 @@ pub async fn delete_category(conn: &mut Conn, id: CategoryId) -> AppResult<()> {
 }
 
 /// Gives the categories of a template the positions 0.. in the order of `ordered_ids`.
-pub async fn set_category_positions(conn: &mut Conn, ordered_ids: &[i64]) -> AppResult<()> {
+pub async fn set_category_positions(conn: &mut Conn, ordered_ids: &[CategoryId]) -> AppResult<()> {
     let now = Timestamp::now();
     for (position, id) in ordered_ids.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
@@ -364,11 +368,15 @@ pub async fn set_category_positions(conn: &mut Conn, ordered_ids: &[i64]) -> App
     Ok(())
 }
 
-pub async fn insert_step(conn: &mut Conn, new: &NewStep) -> AppResult<LifecycleStep> {
+pub async fn insert_step(
+    conn: &mut Conn,
+    category: CategoryId,
+    new: &NewStep,
+) -> AppResult<LifecycleStep> {
     Ok(with_conn!(conn, |c| diesel::insert_into(
         lifecycle_steps::table
     )
-    .values(new)
+    .values((lifecycle_steps::category_id.eq(category), new))
     .returning(LifecycleStep::as_returning())
     .get_result(c)
     .await)?)
@@ -396,7 +404,7 @@ pub async fn delete_step(conn: &mut Conn, id: StepId) -> AppResult<()> {
 }
 
 /// Gives the steps of a category the positions 0.. in the order of `ordered_ids`.
-pub async fn set_step_positions(conn: &mut Conn, ordered_ids: &[i64]) -> AppResult<()> {
+pub async fn set_step_positions(conn: &mut Conn, ordered_ids: &[StepId]) -> AppResult<()> {
     let now = Timestamp::now();
     for (position, id) in ordered_ids.iter().enumerate() {
         let position = i32::try_from(position).unwrap_or(i32::MAX);
@@ -413,18 +421,22 @@ pub async fn set_step_positions(conn: &mut Conn, ordered_ids: &[i64]) -> AppResu
 
 /// The template a new contact of `company_id` follows when none is given: the company's
 /// default, else the tenant-wide default.
-pub async fn default_template(conn: &mut Conn, company_id: Option<CompanyId>) -> AppResult<Option<i64>> {
-    let company = company_id.unwrap_or(0);
-    let found: Vec<(i64, Option<i64>)> = with_conn!(conn, |c| lifecycle_templates::table
-        .filter(lifecycle_templates::is_default.eq(true))
-        .filter(
-            lifecycle_templates::company_id
-                .is_null()
-                .or(lifecycle_templates::company_id.eq(company))
-        )
-        .select((lifecycle_templates::id, lifecycle_templates::company_id))
-        .load(c)
-        .await)?;
+pub async fn default_template(
+    conn: &mut Conn,
+    company_id: Option<CompanyId>,
+) -> AppResult<Option<TemplateId>> {
+    let company = company_id.map_or(0, |c| c.0);
+    let found: Vec<(TemplateId, Option<CompanyId>)> =
+        with_conn!(conn, |c| lifecycle_templates::table
+            .filter(lifecycle_templates::is_default.eq(true))
+            .filter(
+                lifecycle_templates::company_id
+                    .is_null()
+                    .or(lifecycle_templates::company_id.eq(company))
+            )
+            .select((lifecycle_templates::id, lifecycle_templates::company_id))
+            .load(c)
+            .await)?;
     Ok(found
         .iter()
         .find(|(_, owner)| owner.is_some())
@@ -433,7 +445,10 @@ pub async fn default_template(conn: &mut Conn, company_id: Option<CompanyId>) ->
 }
 
 /// The first step of a template's path.
-pub async fn first_step(conn: &mut Conn, template_id: TemplateId) -> AppResult<Option<LifecycleStep>> {
+pub async fn first_step(
+    conn: &mut Conn,
+    template_id: TemplateId,
+) -> AppResult<Option<LifecycleStep>> {
     Ok(with_conn!(conn, |c| lifecycle_steps::table
         .inner_join(lifecycle_categories::table)
         .filter(lifecycle_categories::template_id.eq(template_id))
@@ -468,10 +483,10 @@ pub struct NewTransition {
 impl NewTransition {
     /// A move of `contact_id` from `from` to `to` by `actor_id` at `at`, without reason or note.
     pub fn new(
-        contact_id: i64,
-        from: Option<i64>,
-        to: i64,
-        actor_id: Option<i64>,
+        contact_id: ContactId,
+        from: Option<StepId>,
+        to: StepId,
+        actor_id: Option<UserId>,
         at: Timestamp,
     ) -> Self {
         Self {
@@ -494,7 +509,7 @@ impl NewTransition {
 /// one open stay.
 pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResult<StageTransition> {
     let transition = with_conn!(conn, |c| {
-        let open: Option<(i64, Timestamp)> = stage_transitions::table
+        let open: Option<(TransitionId, Timestamp)> = stage_transitions::table
             .filter(stage_transitions::contact_id.eq(new.contact_id))
             .filter(stage_transitions::dwell_seconds.is_null())
             .select((stage_transitions::id, stage_transitions::occurred_at))
@@ -521,15 +536,18 @@ pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResul
 
 /// Where a step stands on its template's path: categories by position, then steps by
 /// position (ids break ties), as the path is shown.
-type PathRank = (i32, i64, i32, i64);
+type PathRank = (i32, CategoryId, i32, StepId);
 
 /// The template, outcome and path rank of a step.
-async fn step_rank(conn: &mut Conn, step_id: i64) -> AppResult<(i64, StepOutcome, PathRank)> {
+async fn step_rank(
+    conn: &mut Conn,
+    step_id: StepId,
+) -> AppResult<(TemplateId, StepOutcome, PathRank)> {
     let (template, outcome, category_position, category, position): (
-        i64,
+        TemplateId,
         StepOutcome,
         i32,
-        i64,
+        CategoryId,
         i32,
     ) = with_conn!(conn, |c| lifecycle_steps::table
         .inner_join(lifecycle_categories::table)
@@ -552,12 +570,16 @@ async fn step_rank(conn: &mut Conn, step_id: i64) -> AppResult<(i64, StepOutcome
 
 /// Records that the contact entered `step_id`, if that is further along its path than any
 /// step it entered before (lost steps are exits, not progress).
-async fn advance_progress(conn: &mut Conn, contact_id: i64, step_id: i64) -> AppResult<()> {
+async fn advance_progress(
+    conn: &mut Conn,
+    contact_id: ContactId,
+    step_id: StepId,
+) -> AppResult<()> {
     let (template, outcome, rank) = step_rank(conn, step_id).await?;
     if outcome == StepOutcome::Lost {
         return Ok(());
     }
-    let furthest: Option<i64> = with_conn!(conn, |c| lifecycle_progress::table
+    let furthest: Option<StepId> = with_conn!(conn, |c| lifecycle_progress::table
         .find((contact_id, template))
         .select(lifecycle_progress::furthest_step_id)
         .first(c)
@@ -594,19 +616,27 @@ pub async fn rebuild_progress(conn: &mut Conn, template_id: TemplateId) -> AppRe
     )
     .execute(c)
     .await)?;
+    // The template is bound once and referred to twice (`$1` and `?1` name the same value).
+    let marker = match conn.kind() {
+        crate::db::BackendKind::Postgres => "$1",
+        crate::db::BackendKind::Sqlite => "?1",
+    };
     let sql = format!(
         "INSERT INTO lifecycle_progress (contact_id, template_id, furthest_step_id) \
-         SELECT r.contact_id, {template_id}, r.step_id FROM ( \
+         SELECT r.contact_id, {marker}, r.step_id FROM ( \
            SELECT t.contact_id, s.id AS step_id, ROW_NUMBER() OVER ( \
              PARTITION BY t.contact_id \
              ORDER BY g.position DESC, g.id DESC, s.position DESC, s.id DESC) AS n \
            FROM stage_transitions t \
            JOIN lifecycle_steps s ON s.id = t.to_step_id \
            JOIN lifecycle_categories g ON g.id = s.category_id \
-           WHERE g.template_id = {template_id} AND s.outcome <> 'LOST' \
+           WHERE g.template_id = {marker} AND s.outcome <> 'LOST' \
          ) r WHERE r.n = 1"
     );
-    with_conn!(conn, |c| diesel::sql_query(sql.as_str()).execute(c).await)?;
+    with_conn!(conn, |c| diesel::sql_query(sql.as_str())
+        .bind::<diesel::sql_types::BigInt, _>(template_id)
+        .execute(c)
+        .await)?;
     Ok(())
 }
 
@@ -645,7 +675,7 @@ pub async fn transitions_by_ids(
 }
 
 /// The template a step belongs to.
-pub async fn template_of_step(conn: &mut Conn, step_id: StepId) -> AppResult<i64> {
+pub async fn template_of_step(conn: &mut Conn, step_id: StepId) -> AppResult<TemplateId> {
     Ok(with_conn!(conn, |c| lifecycle_categories::table
         .inner_join(lifecycle_steps::table)
         .filter(lifecycle_steps::id.eq(step_id))
@@ -744,7 +774,7 @@ pub async fn funnel_furthest(
     template_id: TemplateId,
 ) -> AppResult<HashMap<i32, i64>> {
     if scope.from.is_none() && scope.to.is_none() {
-        let mut conditions = vec![format!("p.template_id = {template_id}")];
+        let mut conditions = vec![format!("p.template_id = {}", template_id.0)];
         let contacts = scope.contact_conditions(viewer);
         if !contacts.is_empty() {
             conditions.push(format!(

@@ -8,11 +8,11 @@ use async_graphql::{MergedObject, Schema};
 use crate::analytics::resolvers::AnalyticsQuery;
 use crate::contacts::resolvers::{ContactsMutation, ContactsQuery};
 use crate::db::Db;
-use crate::graphql::context::DefaultPhoneRegion;
-use crate::graphql::{batch, limits};
 use crate::db::loader::Reader;
 use crate::documents::DocumentStorage;
 use crate::documents::resolvers::DocumentsMutation;
+use crate::graphql::context::DefaultPhoneRegion;
+use crate::graphql::{batch, limits};
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
     LifecycleMutation, LifecycleQuery, StageMutation, StageSubscription,

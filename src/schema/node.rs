@@ -2,12 +2,12 @@
 
 use async_graphql::{Context, ID, Interface, Object};
 
-use crate::graphql::context::loaders;
 use crate::contacts::model::{
     Contact, ContactAddress, ContactBankAccount, ContactEmail, ContactPhone,
 };
 use crate::documents::model::Document;
 use crate::error::{AppError, AppResult};
+use crate::graphql::context::loaders;
 use crate::ids::{
     self, AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId,
     EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TypedId, UserId,

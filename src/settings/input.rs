@@ -5,11 +5,11 @@ use async_graphql::{ID, InputObject, MaybeUndefined};
 use diesel::prelude::*;
 
 use super::model::{DetailKind, ReasonOutcome};
-use crate::viewer::Role;
 use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
 use crate::ids::CompanyId;
 use crate::time::Timestamp;
 use crate::validation::{MAX_TEXT, Validator, code};
+use crate::viewer::Role;
 
 /// Longest company code.
 const MAX_CODE: usize = 32;

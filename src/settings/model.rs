@@ -3,8 +3,8 @@
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
-use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
 use super::loaders::load_company;
+use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
 use crate::ids::{
     AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TypedId, UserId,
 };

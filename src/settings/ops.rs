@@ -3,8 +3,8 @@
 
 use std::future::Future;
 
-use super::model::*;
 use super::input::*;
+use super::model::*;
 use super::store;
 use crate::db::Conn;
 use crate::error::{AppResult, Usage, ensure_unused, ensure_unused_elsewhere};
@@ -60,7 +60,11 @@ pub async fn check_company(
     if let Some(id) = company_id
         && store::find_company(c, viewer, id).await?.is_none()
     {
-        v.push(path, code::NOT_FOUND, format!("no company {}", id.to_id().as_str()));
+        v.push(
+            path,
+            code::NOT_FOUND,
+            format!("no company {}", id.to_id().as_str()),
+        );
     }
     Ok(())
 }
@@ -70,7 +74,10 @@ pub async fn create<R: ConfigRecord>(
     viewer: &Viewer,
     input: Parsed<R::New>,
 ) -> AppResult<R> {
-    let Parsed { value, mut problems } = input;
+    let Parsed {
+        value,
+        mut problems,
+    } = input;
     check_company(c, viewer, &mut problems, "companyId", R::company_of(&value)).await?;
     problems.finish()?;
     R::insert(c, &value).await
@@ -87,9 +94,7 @@ pub async fn update<R: ConfigRecord>(
         value: changes,
         mut problems,
     } = input;
-    R::find(c, viewer, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     let moved_to = R::company_change(&changes);
     if let Some(company) = moved_to {
         check_company(c, viewer, &mut problems, "companyId", company).await?;
@@ -103,9 +108,7 @@ pub async fn update<R: ConfigRecord>(
 
 /// Deletes a record nothing uses any more.
 pub async fn delete<R: ConfigRecord>(c: &mut Conn, viewer: &Viewer, id: R::Id) -> AppResult<R::Id> {
-    R::find(c, viewer, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     ensure_unused(R::ENTITY, R::usage(c, id, None).await?)?;
     R::delete(c, id).await?;
     Ok(id)

@@ -10,9 +10,7 @@ use super::store;
 use crate::error::AppResult;
 use crate::graphql::args::{list_scope, record_and_input, record_id};
 use crate::graphql::context::{db, viewer};
-use crate::ids::{
-    AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TypedId, UserId,
-};
+use crate::ids::{ReasonCodeId, TypedId};
 use crate::validation::{Parsed, Validator};
 
 async fn create<R: ConfigRecord>(ctx: &Context<'_>, input: Parsed<R::New>) -> AppResult<R> {

@@ -56,7 +56,11 @@ pub async fn companies_by_ids(
         .await)?)
 }
 
-pub async fn find_company(conn: &mut Conn, viewer: &Viewer, id: CompanyId) -> AppResult<Option<Company>> {
+pub async fn find_company(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: CompanyId,
+) -> AppResult<Option<Company>> {
     Ok(companies_by_ids(conn, viewer, &[id]).await?.pop())
 }
 
@@ -159,7 +163,11 @@ pub async fn list_users(
         .await)?)
 }
 
-pub async fn users_by_ids(conn: &mut Conn, viewer: &Viewer, ids: &[UserId]) -> AppResult<Vec<User>> {
+pub async fn users_by_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    ids: &[UserId],
+) -> AppResult<Vec<User>> {
     Ok(with_conn!(conn, |c| users::table
         .filter(users::id.eq_any(ids))
         .filter(visible!(users::company_id, viewer))
@@ -565,7 +573,11 @@ pub async fn accounts_by_ids(
         .await)?)
 }
 
-pub async fn find_account(conn: &mut Conn, viewer: &Viewer, id: AccountId) -> AppResult<Option<Account>> {
+pub async fn find_account(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: AccountId,
+) -> AppResult<Option<Account>> {
     Ok(accounts_by_ids(conn, viewer, &[id]).await?.pop())
 }
 

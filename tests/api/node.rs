@@ -69,8 +69,8 @@ api_test!(
         let a_number: i64 = a.as_str().and_then(|s| s.split(':').nth(1)).and_then(|n| n.parse().ok()).expect("id");
         let viewer = rapport::viewer::Viewer {
             user_id: None,
-            role: rapport::settings::model::Role::Sales,
-            scope: rapport::viewer::CompanyScope::Only(vec![a_number]),
+            role: rapport::viewer::Role::Sales,
+            scope: rapport::viewer::CompanyScope::Only(vec![rapport::ids::CompanyId(a_number)]),
         };
 
         let seen = app
