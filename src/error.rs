@@ -4,10 +4,11 @@
 //! conversion below is the only way into `async_graphql::Error`, so no code path can fall back
 //! to async-graphql's blanket conversion and leak internal text to a client.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use async_graphql::{ErrorExtensions, Value};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::{DatabaseErrorInformation, DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
 /// The stable codes of `extensions.code`, documented in the README.
@@ -233,8 +234,7 @@ impl From<DieselError> for AppError {
                 id: String::new(),
             },
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                let constraint = info.constraint_name().unwrap_or(info.message());
-                match duplicate_from_constraint(constraint) {
+                match violated_index(info.as_ref()).and_then(|index| duplicate_of(&index)) {
                     Some((entity, field)) => AppError::Duplicate { entity, field },
                     None => AppError::Conflict("a record with these values already exists".into()),
                 }
@@ -257,9 +257,77 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for AppError {
     }
 }
 
-/// Maps a unique index (by its name, or SQLite's message that contains it) to the entity and
-/// input field it guards. Index names follow `<table>_<scope>_<field>_key` in the migrations.
-fn duplicate_from_constraint(text: &str) -> Option<(&'static str, &'static str)> {
+/// The unique index a violation names. PostgreSQL reports it in the error's constraint field;
+/// SQLite has no such field and names it only in its message, in one of two fixed formats.
+fn violated_index(info: &dyn DatabaseErrorInformation) -> Option<Cow<'_, str>> {
+    match info.constraint_name() {
+        Some(name) => Some(Cow::Borrowed(name)),
+        None => sqlite_unique_index(info.message()),
+    }
+}
+
+/// Reads the index out of SQLite's message: `UNIQUE constraint failed: index 'NAME'` for an
+/// index on expressions (quotes in NAME doubled), `UNIQUE constraint failed: t.a, t.b` for one
+/// on plain columns, which is then looked up by its table and columns.
+fn sqlite_unique_index(message: &str) -> Option<Cow<'_, str>> {
+    let failed = message.strip_prefix("UNIQUE constraint failed: ")?;
+    if let Some(quoted) = failed.strip_prefix("index '") {
+        let name = quoted.strip_suffix('\'')?;
+        return Some(if name.contains('\'') {
+            Cow::Owned(name.replace("''", "'"))
+        } else {
+            Cow::Borrowed(name)
+        });
+    }
+    let mut table = None;
+    let mut columns = Vec::new();
+    for qualified in failed.split(", ") {
+        let (of, column) = qualified.split_once('.')?;
+        if table.is_some_and(|t| t != of) || of.is_empty() || column.is_empty() {
+            return None;
+        }
+        table = Some(of);
+        columns.push(column);
+    }
+    SQLITE_COLUMN_INDEXES
+        .iter()
+        .find(|(t, cols, _)| Some(*t) == table && *cols == columns.as_slice())
+        .map(|(_, _, index)| Cow::Borrowed(*index))
+}
+
+/// The unique indexes on plain columns, which SQLite reports by table and columns, with the
+/// names PostgreSQL reports for them (the migrations' list of unique indexes).
+const SQLITE_COLUMN_INDEXES: &[(&str, &[&str], &str)] = &[
+    (
+        "contact_emails",
+        &["contact_id"],
+        "contact_emails_contact_primary_key",
+    ),
+    (
+        "contact_phones",
+        &["contact_id"],
+        "contact_phones_contact_primary_key",
+    ),
+    (
+        "contact_addresses",
+        &["contact_id"],
+        "contact_addresses_contact_primary_key",
+    ),
+    (
+        "contact_documents",
+        &["storage_key"],
+        "contact_documents_storage_key_key",
+    ),
+    (
+        "contact_accounts",
+        &["contact_id", "account_id"],
+        "contact_accounts_pkey",
+    ),
+];
+
+/// The entity and input field a unique index guards, by its exact name. Index names follow
+/// `<table>_<scope>_<field>_key` in the migrations; the others answer a plain `CONFLICT`.
+fn duplicate_of(index: &str) -> Option<(&'static str, &'static str)> {
     const INDEXES: &[(&str, &str, &str)] = &[
         ("companies_name_key", "company", "name"),
         ("companies_code_key", "company", "code"),
@@ -292,7 +360,7 @@ fn duplicate_from_constraint(text: &str) -> Option<(&'static str, &'static str)>
     ];
     INDEXES
         .iter()
-        .find(|(index, _, _)| text.contains(index))
+        .find(|(name, _, _)| *name == index)
         .map(|(_, entity, field)| (*entity, *field))
 }
 
@@ -358,19 +426,129 @@ mod tests {
         assert_eq!(ext["usage"][0]["count"], 3);
     }
 
+    /// A database error as diesel reports it: PostgreSQL fills the constraint field, SQLite
+    /// gives only its message.
+    struct Reported {
+        message: &'static str,
+        constraint: Option<&'static str>,
+    }
+
+    impl DatabaseErrorInformation for Reported {
+        fn message(&self) -> &str {
+            self.message
+        }
+        fn details(&self) -> Option<&str> {
+            None
+        }
+        fn hint(&self) -> Option<&str> {
+            None
+        }
+        fn table_name(&self) -> Option<&str> {
+            None
+        }
+        fn column_name(&self) -> Option<&str> {
+            None
+        }
+        fn constraint_name(&self) -> Option<&str> {
+            self.constraint
+        }
+        fn statement_position(&self) -> Option<i32> {
+            None
+        }
+    }
+
+    fn unique_violation(message: &'static str, constraint: Option<&'static str>) -> AppError {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::UniqueViolation,
+            Box::new(Reported {
+                message,
+                constraint,
+            }),
+        )
+        .into()
+    }
+
+    fn duplicate(error: AppError) -> Option<(&'static str, &'static str)> {
+        match error {
+            AppError::Duplicate { entity, field } => Some((entity, field)),
+            AppError::Conflict(_) => None,
+            other => panic!("not a conflict: {other:?}"),
+        }
+    }
+
     #[test]
-    fn unique_violations_name_the_field() {
+    fn postgres_violations_are_read_from_the_constraint_field() {
+        let error = unique_violation(
+            "duplicate key value violates unique constraint \"reason_codes_scope_code_key\"",
+            Some("reason_codes_scope_code_key"),
+        );
+        assert_eq!(duplicate(error), Some(("reason code", "code")));
+    }
+
+    #[test]
+    fn the_constraint_name_must_match_exactly() {
+        let error = unique_violation("", Some("reason_codes_scope_code_key_old"));
+        assert_eq!(duplicate(error), None);
+        let error = unique_violation("", Some("x_users_email_key"));
+        assert_eq!(duplicate(error), None);
+    }
+
+    #[test]
+    fn sqlite_expression_indexes_are_read_from_the_message() {
+        let error = unique_violation(
+            "UNIQUE constraint failed: index 'segmentations_scope_name_key'",
+            None,
+        );
+        assert_eq!(duplicate(error), Some(("segmentation", "name")));
         assert_eq!(
-            duplicate_from_constraint(
-                "UNIQUE constraint failed: index 'segmentations_scope_name_key'"
+            sqlite_unique_index("UNIQUE constraint failed: index 'it''s'").as_deref(),
+            Some("it's")
+        );
+    }
+
+    #[test]
+    fn sqlite_messages_are_parsed_not_searched() {
+        for message in [
+            "UNIQUE constraint failed: index 'users_email_key_v2'",
+            "UNIQUE constraint failed: index 'users_email_key",
+            "CHECK constraint failed: index 'users_email_key'",
+            "users_email_key",
+            "UNIQUE constraint failed: users.email, users_email_key",
+        ] {
+            assert_eq!(
+                duplicate(unique_violation(message, None)),
+                None,
+                "{message}"
+            );
+        }
+    }
+
+    #[test]
+    fn sqlite_column_indexes_are_found_by_table_and_columns() {
+        assert_eq!(
+            sqlite_unique_index("UNIQUE constraint failed: contact_emails.contact_id").as_deref(),
+            Some("contact_emails_contact_primary_key")
+        );
+        assert_eq!(
+            sqlite_unique_index(
+                "UNIQUE constraint failed: contact_accounts.contact_id, contact_accounts.account_id"
+            )
+            .as_deref(),
+            Some("contact_accounts_pkey")
+        );
+        assert_eq!(
+            sqlite_unique_index(
+                "UNIQUE constraint failed: contact_accounts.account_id, contact_accounts.contact_id"
             ),
-            Some(("segmentation", "name"))
+            None
         );
         assert_eq!(
-            duplicate_from_constraint("reason_codes_scope_code_key"),
-            Some(("reason code", "code"))
+            sqlite_unique_index("UNIQUE constraint failed: contact_emails.id"),
+            None
         );
-        assert_eq!(duplicate_from_constraint("something_else"), None);
+        // Guards no input field: a plain conflict.
+        let error = unique_violation("UNIQUE constraint failed: contact_emails.contact_id", None);
+        assert_eq!(duplicate(error), None);
     }
 
     #[test]

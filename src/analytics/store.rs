@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 
 use crate::contacts::list::FilterSql;
 use crate::contacts::model::ContactStatus;
-use crate::db::raw::{self, id_list};
+use crate::db::raw::{self, Sql};
 use crate::db::schema::contacts;
 use crate::db::{BackendKind, Conn};
 use crate::error::AppResult;
@@ -163,47 +163,6 @@ pub async fn closing_reason_counts(
             period_start(kind, p, "t.occurred_at")
         }),
     ];
-    let mut conditions = vec!["s.outcome IN ('WON', 'LOST')".to_owned()];
-    conditions.extend(raw::contact_company_conditions(
-        viewer,
-        filter.company_ids.as_deref(),
-    ));
-    if let Some(outcomes) = &filter.outcomes {
-        let quoted: Vec<String> = outcomes
-            .iter()
-            .filter(|o| *o == "WON" || *o == "LOST")
-            .map(|o| format!("'{o}'"))
-            .collect();
-        conditions.push(format!(
-            "s.outcome IN ({})",
-            if quoted.is_empty() {
-                "NULL".to_owned()
-            } else {
-                quoted.join(", ")
-            }
-        ));
-    }
-    if let Some(ids) = &filter.segmentation_ids {
-        conditions.push(format!(
-            "c.segmentation_id IN ({})",
-            id_list(ids.iter().copied())
-        ));
-    }
-    if let Some(ids) = &filter.owner_ids {
-        conditions.push(format!("c.owner_id IN ({})", id_list(ids.iter().copied())));
-    }
-    if let Some(ids) = &filter.template_ids {
-        conditions.push(format!(
-            "g.template_id IN ({})",
-            id_list(ids.iter().copied())
-        ));
-    }
-    if filter.from.is_some() {
-        conditions.push("t.occurred_at >= ?".to_owned());
-    }
-    if filter.to.is_some() {
-        conditions.push("t.occurred_at < ?".to_owned());
-    }
     let grouped: Vec<String> = (1..=6)
         .filter(|i| match i {
             1 => grouping.reason_code,
@@ -215,25 +174,44 @@ pub async fn closing_reason_counts(
         })
         .map(|i| i.to_string())
         .collect();
-    let mut sql = format!(
+    let mut sql = Sql::new(kind);
+    sql.push(&format!(
         "SELECT {} AS reason_code_id, {} AS company_id, {} AS segmentation_id, {} AS owner_id, \
          {} AS outcome, {} AS period, COUNT(*) AS count \
          FROM stage_transitions t \
          JOIN lifecycle_steps s ON s.id = t.to_step_id \
          JOIN lifecycle_categories g ON g.id = s.category_id \
          JOIN contacts c ON c.id = t.contact_id \
-         WHERE {}",
-        columns[0],
-        columns[1],
-        columns[2],
-        columns[3],
-        columns[4],
-        columns[5],
-        conditions.join(" AND "),
-    );
-    if !grouped.is_empty() {
-        sql.push_str(&format!(" GROUP BY {}", grouped.join(", ")));
+         WHERE s.outcome IN ('WON', 'LOST')",
+        columns[0], columns[1], columns[2], columns[3], columns[4], columns[5],
+    ));
+    raw::push_contact_company_conditions(&mut sql, " AND ", viewer, filter.company_ids.as_deref());
+    if let Some(outcomes) = &filter.outcomes {
+        let closing = outcomes
+            .iter()
+            .map(String::as_str)
+            .filter(|o| *o == "WON" || *o == "LOST");
+        sql.push(" AND ").push_in("s.outcome", closing);
     }
-    let bounds: Vec<Timestamp> = [filter.from, filter.to].into_iter().flatten().collect();
-    raw::load(conn, &sql, &bounds).await
+    if let Some(ids) = &filter.segmentation_ids {
+        sql.push(" AND ")
+            .push_in("c.segmentation_id", ids.iter().copied());
+    }
+    if let Some(ids) = &filter.owner_ids {
+        sql.push(" AND ").push_in("c.owner_id", ids.iter().copied());
+    }
+    if let Some(ids) = &filter.template_ids {
+        sql.push(" AND ")
+            .push_in("g.template_id", ids.iter().copied());
+    }
+    if let Some(from) = filter.from {
+        sql.push(" AND t.occurred_at >= ").bind(from);
+    }
+    if let Some(to) = filter.to {
+        sql.push(" AND t.occurred_at < ").bind(to);
+    }
+    if !grouped.is_empty() {
+        sql.push(" GROUP BY ").push(&grouped.join(", "));
+    }
+    sql.load(conn).await
 }

@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use super::input::*;
 use super::model::*;
 use crate::db::Conn;
-use crate::db::raw::{self, id_list};
+use crate::db::raw::{self, Sql};
 use crate::db::schema::{
     contacts, lifecycle_categories, lifecycle_progress, lifecycle_steps, lifecycle_templates,
     stage_transitions,
@@ -732,32 +732,30 @@ struct StepDwell {
 }
 
 impl FunnelScope {
-    /// Conditions on `contacts c`: the viewer's scope and the company filter.
-    fn contact_conditions(&self, viewer: &Viewer) -> Vec<String> {
-        raw::contact_company_conditions(viewer, self.company_ids.as_deref())
+    /// ` AND column IN (…)` limiting `column` to contacts the viewer sees (of the filtered
+    /// companies); nothing when neither limits them.
+    fn push_contact_scope(&self, sql: &mut Sql, viewer: &Viewer, column: &str) {
+        let open = format!(" AND {column} IN (SELECT c.id FROM contacts c WHERE ");
+        if raw::push_contact_company_conditions(sql, &open, viewer, self.company_ids.as_deref()) {
+            sql.push(")");
+        }
     }
 
-    /// Conditions on `stage_transitions t` for moves into `steps`, with the window's markers.
-    fn move_conditions(&self, viewer: &Viewer, steps: impl IntoIterator<Item = i64>) -> String {
-        let mut conditions = vec![format!("t.to_step_id IN ({})", id_list(steps))];
-        let contacts = self.contact_conditions(viewer);
-        if !contacts.is_empty() {
-            conditions.push(format!(
-                "t.contact_id IN (SELECT c.id FROM contacts c WHERE {})",
-                contacts.join(" AND ")
-            ));
+    /// Conditions on `stage_transitions t` for moves into `steps` in the window.
+    fn push_move_conditions(
+        &self,
+        sql: &mut Sql,
+        viewer: &Viewer,
+        steps: impl IntoIterator<Item = i64>,
+    ) {
+        sql.push_in("t.to_step_id", steps);
+        self.push_contact_scope(sql, viewer, "t.contact_id");
+        if let Some(from) = self.from {
+            sql.push(" AND t.occurred_at >= ").bind(from);
         }
-        if self.from.is_some() {
-            conditions.push("t.occurred_at >= ?".to_owned());
+        if let Some(to) = self.to {
+            sql.push(" AND t.occurred_at < ").bind(to);
         }
-        if self.to.is_some() {
-            conditions.push("t.occurred_at < ?".to_owned());
-        }
-        conditions.join(" AND ")
-    }
-
-    fn window(&self) -> Vec<Timestamp> {
-        [self.from, self.to].into_iter().flatten().collect()
     }
 
     fn step_ids(&self) -> impl Iterator<Item = i64> + '_ {
@@ -773,21 +771,16 @@ pub async fn funnel_furthest(
     scope: &FunnelScope,
     template_id: TemplateId,
 ) -> AppResult<HashMap<i32, i64>> {
+    let mut sql = Sql::new(conn.kind());
     if scope.from.is_none() && scope.to.is_none() {
-        let mut conditions = vec![format!("p.template_id = {}", template_id.0)];
-        let contacts = scope.contact_conditions(viewer);
-        if !contacts.is_empty() {
-            conditions.push(format!(
-                "p.contact_id IN (SELECT c.id FROM contacts c WHERE {})",
-                contacts.join(" AND ")
-            ));
-        }
-        let sql = format!(
+        sql.push(
             "SELECT p.furthest_step_id AS step_id, COUNT(*) AS count FROM lifecycle_progress p \
-             WHERE {} GROUP BY p.furthest_step_id",
-            conditions.join(" AND ")
-        );
-        let by_step = step_counts(conn, &sql, &[]).await?;
+             WHERE p.template_id = ",
+        )
+        .bind(template_id.0);
+        scope.push_contact_scope(&mut sql, viewer, "p.contact_id");
+        sql.push(" GROUP BY p.furthest_step_id");
+        let by_step = step_counts(conn, sql).await?;
         let mut furthest: HashMap<i32, i64> = HashMap::new();
         for (step, position) in &scope.positions {
             if let Some(count) = by_step.get(step) {
@@ -796,25 +789,27 @@ pub async fn funnel_furthest(
         }
         return Ok(furthest);
     }
-    let position_of: Vec<String> = scope
+    let along_path: Vec<(i64, i32)> = scope
         .positions
         .iter()
+        .copied()
         .filter(|(_, position)| *position > 0)
-        .map(|(id, position)| format!("WHEN {id} THEN {position}"))
         .collect();
-    if position_of.is_empty() {
+    if along_path.is_empty() {
         // A path without open or won steps: nobody gets anywhere along it.
         return Ok(HashMap::new());
     }
-    let sql = format!(
+    sql.push(
         "SELECT f.furthest AS position, COUNT(*) AS count FROM ( \
-           SELECT t.contact_id, MAX(CASE t.to_step_id {} ELSE 0 END) AS furthest \
-           FROM stage_transitions t WHERE {} GROUP BY t.contact_id \
-         ) f GROUP BY f.furthest",
-        position_of.join(" "),
-        scope.move_conditions(viewer, scope.step_ids()),
+           SELECT t.contact_id, MAX(CASE t.to_step_id",
     );
-    let rows: Vec<PositionCount> = raw::load(conn, &sql, &scope.window()).await?;
+    for (id, position) in along_path {
+        sql.push(" WHEN ").bind(id).push(" THEN ").bind(position);
+    }
+    sql.push(" ELSE 0 END) AS furthest FROM stage_transitions t WHERE ");
+    scope.push_move_conditions(&mut sql, viewer, scope.step_ids());
+    sql.push(" GROUP BY t.contact_id ) f GROUP BY f.furthest");
+    let rows: Vec<PositionCount> = sql.load(conn).await?;
     Ok(rows.into_iter().map(|r| (r.position, r.count)).collect())
 }
 
@@ -833,12 +828,14 @@ pub async fn funnel_lost_entered(
     if lost.is_empty() {
         return Ok(HashMap::new());
     }
-    let sql = format!(
+    let mut sql = Sql::new(conn.kind());
+    sql.push(
         "SELECT t.to_step_id AS step_id, COUNT(DISTINCT t.contact_id) AS count \
-         FROM stage_transitions t WHERE {} GROUP BY t.to_step_id",
-        scope.move_conditions(viewer, lost),
+         FROM stage_transitions t WHERE ",
     );
-    step_counts(conn, &sql, &scope.window()).await
+    scope.push_move_conditions(&mut sql, viewer, lost);
+    sql.push(" GROUP BY t.to_step_id");
+    step_counts(conn, sql).await
 }
 
 /// Contacts standing on each step now (the window does not apply).
@@ -847,25 +844,16 @@ pub async fn funnel_current(
     viewer: &Viewer,
     scope: &FunnelScope,
 ) -> AppResult<HashMap<i64, i64>> {
-    let mut conditions = vec![format!(
-        "c.current_step_id IN ({})",
-        id_list(scope.step_ids())
-    )];
-    conditions.extend(scope.contact_conditions(viewer));
-    let sql = format!(
-        "SELECT c.current_step_id AS step_id, COUNT(*) AS count FROM contacts c \
-         WHERE {} GROUP BY c.current_step_id",
-        conditions.join(" AND "),
-    );
-    step_counts(conn, &sql, &[]).await
+    let mut sql = Sql::new(conn.kind());
+    sql.push("SELECT c.current_step_id AS step_id, COUNT(*) AS count FROM contacts c WHERE ")
+        .push_in("c.current_step_id", scope.step_ids());
+    raw::push_contact_company_conditions(&mut sql, " AND ", viewer, scope.company_ids.as_deref());
+    sql.push(" GROUP BY c.current_step_id");
+    step_counts(conn, sql).await
 }
 
-async fn step_counts(
-    conn: &mut Conn,
-    sql: &str,
-    window: &[Timestamp],
-) -> AppResult<HashMap<i64, i64>> {
-    let rows: Vec<StepCount> = raw::load(conn, sql, window).await?;
+async fn step_counts(conn: &mut Conn, sql: Sql) -> AppResult<HashMap<i64, i64>> {
+    let rows: Vec<StepCount> = sql.load(conn).await?;
     Ok(rows.into_iter().map(|r| (r.step_id, r.count)).collect())
 }
 
@@ -875,14 +863,15 @@ pub async fn funnel_stays(
     viewer: &Viewer,
     scope: &FunnelScope,
 ) -> AppResult<HashMap<i64, (i64, i64)>> {
-    let sql = format!(
+    let mut sql = Sql::new(conn.kind());
+    sql.push(
         "SELECT t.to_step_id AS step_id, COUNT(*) AS count, \
            CAST(SUM(t.dwell_seconds) AS BIGINT) AS total \
-         FROM stage_transitions t WHERE {} AND t.dwell_seconds IS NOT NULL \
-         GROUP BY t.to_step_id",
-        scope.move_conditions(viewer, scope.step_ids()),
+         FROM stage_transitions t WHERE ",
     );
-    let rows: Vec<StepStays> = raw::load(conn, &sql, &scope.window()).await?;
+    scope.push_move_conditions(&mut sql, viewer, scope.step_ids());
+    sql.push(" AND t.dwell_seconds IS NOT NULL GROUP BY t.to_step_id");
+    let rows: Vec<StepStays> = sql.load(conn).await?;
     Ok(rows
         .into_iter()
         .map(|r| (r.step_id, (r.count, r.total)))
@@ -900,20 +889,23 @@ pub async fn funnel_dwell_at(
     if picks.is_empty() {
         return Ok(HashMap::new());
     }
-    let parts: Vec<String> = picks
-        .iter()
-        .enumerate()
-        .map(|(i, (step, offset, count))| {
-            format!(
-                "SELECT * FROM (SELECT t.to_step_id AS step_id, t.dwell_seconds AS dwell \
-                 FROM stage_transitions t WHERE {} AND t.dwell_seconds IS NOT NULL \
-                 ORDER BY t.dwell_seconds LIMIT {count} OFFSET {offset}) m{i}",
-                scope.move_conditions(viewer, [*step]),
-            )
-        })
-        .collect();
-    let window: Vec<Timestamp> = picks.iter().flat_map(|_| scope.window()).collect();
-    let rows: Vec<StepDwell> = raw::load(conn, &parts.join(" UNION ALL "), &window).await?;
+    let mut sql = Sql::new(conn.kind());
+    for (i, (step, offset, count)) in picks.iter().enumerate() {
+        if i > 0 {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(
+            "SELECT * FROM (SELECT t.to_step_id AS step_id, t.dwell_seconds AS dwell \
+             FROM stage_transitions t WHERE ",
+        );
+        scope.push_move_conditions(&mut sql, viewer, [*step]);
+        sql.push(" AND t.dwell_seconds IS NOT NULL ORDER BY t.dwell_seconds LIMIT ")
+            .bind(*count)
+            .push(" OFFSET ")
+            .bind(*offset)
+            .push(&format!(") m{i}"));
+    }
+    let rows: Vec<StepDwell> = sql.load(conn).await?;
     let mut middles: HashMap<i64, Vec<i64>> = HashMap::new();
     for row in rows {
         middles.entry(row.step_id).or_default().push(row.dwell);

@@ -375,3 +375,44 @@ api_test!(
         );
     }
 );
+
+api_test!(
+    async fn closing_reasons_are_filtered_by_bound_id_lists(app) {
+        // Two losses in Segmentation:1, one in Segmentation:2.
+        for (name, segmentation) in [("A", 1), ("B", 1), ("C", 2)] {
+            let contact = create_contact(
+                &app,
+                json!({ "name": name, "segmentationId": format!("Segmentation:{segmentation}") }),
+            )
+            .await["id"]
+                .clone();
+            move_to(&app, &contact, 11, Some(4), None).await.data();
+        }
+        const STATS: &str = "query($f: ReasonCodeStatsFilter) { reasonCodeStats(filter: $f, groupBy: []) { count } }";
+        let count = async |filter: Value| {
+            let data = app.data(STATS, json!({ "f": filter })).await;
+            data["reasonCodeStats"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .map(|r| r["count"].as_i64().expect("count"))
+                .sum::<i64>()
+        };
+        assert_eq!(count(json!({ "segmentationIds": ["Segmentation:1"] })).await, 2);
+        assert_eq!(
+            count(json!({ "segmentationIds": ["Segmentation:2", "Segmentation:1", "Segmentation:2"] })).await,
+            3
+        );
+        assert_eq!(count(json!({ "templateIds": ["LifecycleTemplate:1"], "outcomes": ["LOST"] })).await, 3);
+        assert_eq!(count(json!({ "outcomes": ["WON"] })).await, 0);
+        for empty in ["segmentationIds", "ownerIds", "templateIds", "companyIds", "outcomes"] {
+            assert_eq!(count(json!({ empty: [] })).await, 0, "{empty}: [] matches nothing");
+        }
+
+        // Long lists are bound one value each, up to the statement's limit of binds.
+        let segmentations = |n: usize| -> Vec<String> { (1..=n).map(|i| format!("Segmentation:{i}")).collect() };
+        assert_eq!(count(json!({ "segmentationIds": segmentations(20_000) })).await, 3);
+        let refused = app.graphql(STATS, json!({ "f": { "segmentationIds": segmentations(33_000) } })).await;
+        assert_eq!(refused.fields(), fields(&[("filter", "TOO_LONG")]));
+    }
+);
