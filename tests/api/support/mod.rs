@@ -4,7 +4,12 @@
 //! `TEST_DATABASE_URL` is set (each test in its own database cloned from a migrated template).
 //! With `CI` set, a missing `TEST_DATABASE_URL` fails the PostgreSQL half instead of skipping it.
 
+pub mod fixtures;
 pub mod postgres;
+mod reference;
+pub mod uploads;
+
+pub use fixtures::{Address, ContactBuilder, Step, TemplateBuilder, id_number};
 
 use axum::Router;
 use axum::body::Body;
@@ -51,6 +56,7 @@ pub struct TestApp {
     /// Document bytes: files under `documents_dir` unless a test swapped the store.
     pub documents: DocumentStorage,
     pub documents_dir: tempfile::TempDir,
+    reference: tokio::sync::OnceCell<reference::Reference>,
     _storage: Storage,
 }
 
@@ -98,6 +104,7 @@ impl TestApp {
             statements,
             documents,
             documents_dir,
+            reference: tokio::sync::OnceCell::new(),
             _storage: storage,
         }
     }
