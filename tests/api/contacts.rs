@@ -193,8 +193,7 @@ api_test!(
         assert_eq!(emails(&contact(&app, &id).await), vec![("three@x.io".into(), true)]);
 
         let duplicate = app.graphql(add, json!({ "c": id, "e": "THREE@x.io", "p": null })).await;
-        assert_eq!(duplicate.code(), "CONFLICT");
-        assert_eq!(duplicate.error()["extensions"]["field"], "email");
+        assert_eq!(duplicate.conflict_field(), "email");
     }
 );
 

@@ -110,8 +110,7 @@ api_test!(
                 json!({}),
             )
             .await;
-        assert_eq!(response.code(), "CONFLICT");
-        assert_eq!(response.error()["extensions"]["field"], "name");
+        assert_eq!(response.conflict_field(), "name");
 
         // The same name in a company scope is another scope.
         app.create_segmentation("Corporate Clients", Some(&arch)).await;
@@ -130,8 +129,7 @@ api_test!(
                 json!({}),
             )
             .await;
-        assert_eq!(response.code(), "CONFLICT");
-        assert_eq!(response.error()["extensions"]["field"], "code");
+        assert_eq!(response.conflict_field(), "code");
 
         let list = app
             .data(
@@ -207,8 +205,7 @@ api_test!(
                 json!({}),
             )
             .await;
-        assert_eq!(dup.code(), "CONFLICT");
-        assert_eq!(dup.error()["extensions"]["field"], "email");
+        assert_eq!(dup.conflict_field(), "email");
 
         let updated = app
             .data(

@@ -249,6 +249,14 @@ impl Gql {
             .unwrap_or_else(|| panic!("error without a code: {:#}", self.body))
     }
 
+    /// The field a CONFLICT error names, e.g. the `email` another user already has.
+    pub fn conflict_field(&self) -> &str {
+        assert_eq!(self.code(), "CONFLICT", "{:#}", self.body);
+        self.error()["extensions"]["field"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a CONFLICT without a field: {:#}", self.body))
+    }
+
     /// `(path, code)` of every invalid field of a BAD_USER_INPUT error, sorted by path.
     pub fn fields(&self) -> Vec<(String, String)> {
         assert_eq!(self.code(), "BAD_USER_INPUT", "{:#}", self.body);
