@@ -5,7 +5,9 @@ use serde_json::{Value, json};
 
 use crate::api_test;
 use crate::support::fixtures::CONTACT;
-use crate::support::{Address, ContactBuilder, TemplateBuilder, TestApp, fields, id_number};
+use crate::support::{
+    Address, ContactBuilder, TemplateBuilder, TestApp, fields, id_number, snapshot_settings,
+};
 
 async fn contact(app: &TestApp, id: &str) -> Value {
     let query = format!("query($id: ID!) {{ contact(id: $id) {{ {CONTACT} }} }}");
@@ -80,6 +82,7 @@ api_test!(
         );
         let id = created["id"].as_str().expect("id");
         assert_eq!(contact(&app, id).await, created, "reads back the same");
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("created_contact", created));
     }
 );
 
@@ -123,6 +126,7 @@ api_test!(
                 ("segmentationId", "WRONG_COMPANY"),
             ])
         );
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("invalid_contact_errors", response.body["errors"]));
         assert_eq!(app.count("contacts").await, 0, "nothing was written");
         assert_eq!(app.count("contact_emails").await, 0);
 

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::api_test;
 use crate::support::fixtures::TEMPLATE_TREE;
-use crate::support::{ContactBuilder, Step, TemplateBuilder, TestApp, fields};
+use crate::support::{ContactBuilder, Step, TemplateBuilder, TestApp, fields, snapshot_settings};
 
 async fn templates(app: &TestApp) -> Vec<Value> {
     let query = format!("{{ lifecycleTemplates {{ {TEMPLATE_TREE} }} }}");
@@ -62,6 +62,7 @@ api_test!(
         assert_eq!(conversion["steps"][1]["outcome"], "WON");
         assert_eq!(conversion["steps"][2]["outcome"], "LOST");
         assert_eq!(conversion["steps"][2]["requiresReason"], true);
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("reference_lifecycle", standard));
     }
 );
 

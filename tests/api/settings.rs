@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::fields;
+use crate::support::{fields, snapshot_settings};
 
 fn names(list: &Value) -> Vec<&str> {
     list.as_array()
@@ -13,6 +13,20 @@ fn names(list: &Value) -> Vec<&str> {
         .map(|item| item["name"].as_str().expect("name"))
         .collect()
 }
+
+api_test!(
+    async fn a_fresh_database_has_the_reference_configuration(app) {
+        let reference = app
+            .data(
+                "{ segmentations { id name company { id } }
+                   reasonCodes(includeArchived: true) { id code description outcome archived company { id } }
+                   detailTypes { id kind name company { id } } }",
+                json!({}),
+            )
+            .await;
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("reference_configuration", reference));
+    }
+);
 
 api_test!(
     async fn company_crud(app) {

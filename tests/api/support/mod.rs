@@ -7,9 +7,11 @@
 pub mod fixtures;
 pub mod postgres;
 mod reference;
+pub mod snapshots;
 pub mod uploads;
 
 pub use fixtures::{Address, ContactBuilder, Step, TemplateBuilder, id_number};
+pub use snapshots::snapshot_settings;
 
 use axum::Router;
 use axum::body::Body;
