@@ -4,8 +4,8 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::contacts::create_contact;
-use crate::support::{TestApp, fields};
+use crate::support::uploads::PDF;
+use crate::support::{Address, ContactBuilder, TestApp, fields, id_number};
 
 async fn names(app: &TestApp, filter: Value, order: Value) -> Vec<String> {
     let data = app
@@ -33,55 +33,80 @@ fn sorted(mut names: Vec<&str>) -> Vec<String> {
     names.into_iter().map(str::to_owned).collect()
 }
 
+/// What [`known_data`] made, by its part in the data set.
+struct Known {
+    arch: String,
+    nws: String,
+    owner: String,
+    account: String,
+}
+
 /// A known data set: two companies, tenant-wide contacts, details, accounts and statuses.
-async fn known_data(app: &TestApp) -> (Value, Value) {
-    let create = "mutation($n: String!, $c: String!) { createCompany(input: { name: $n, code: $c }) { id } }";
-    let arch =
-        app.data(create, json!({ "n": "Arch", "c": "ARCH" })).await["createCompany"]["id"].clone();
-    let nws = app
-        .data(create, json!({ "n": "Northwind", "c": "NWS" }))
-        .await["createCompany"]["id"]
-        .clone();
-    let owner = app
-        .data(
-            "mutation { createUser(input: { name: \"Owner\", email: \"owner@x.io\" }) { id } }",
-            json!({}),
-        )
-        .await["createUser"]["id"]
-        .clone();
-    let account = app
-        .data(
-            "mutation { createAccount(input: { name: \"Acme\" }) { id } }",
-            json!({}),
-        )
-        .await["createAccount"]["id"]
-        .clone();
+async fn known_data(app: &TestApp) -> Known {
+    let arch = app.create_company("Arch", "ARCH").await;
+    let nws = app.create_company("Northwind", "NWS").await;
+    let owner = app.create_user("Owner", "owner@x.io", None).await;
+    let account = app.create_account("Acme", None).await;
+    let corporate = app.segmentation_id("Corporate Clients").await;
+    let individual = app.segmentation_id("Individual Clients").await;
     let contacts = [
-        json!({ "name": "Ada", "companyId": arch, "scoring": 90, "segmentationId": "Segmentation:1", "ownerId": owner,
-                "emails": [{ "email": "ada@lovelace.io" }], "phones": [{ "number": "+351912000111" }] }),
-        json!({ "name": "ada", "companyId": arch, "scoring": 10, "accountIds": [account] }),
-        json!({ "name": "Bob", "companyId": nws, "fullName": "Robert Moses", "segmentationId": "Segmentation:2",
-                "emails": [{ "email": "bob@moses.dev" }] }),
-        json!({ "name": "carol", "companyId": nws, "scoring": 55.5, "phones": [{ "number": "+442079460018" }] }),
-        json!({ "name": "Dave", "fullName": "David Tenant", "scoring": 55.5, "accountIds": [account] }),
-        json!({ "name": "Éva", "fullName": "Éva Wide" }),
-        json!({ "name": "50% off", "ownerId": owner }),
+        ContactBuilder::new("Ada")
+            .company(&arch)
+            .scoring(90.0)
+            .segmentation(&corporate)
+            .owner(&owner)
+            .email("ada@lovelace.io")
+            .phone("+351912000111"),
+        ContactBuilder::new("ada")
+            .company(&arch)
+            .scoring(10.0)
+            .account(&account),
+        ContactBuilder::new("Bob")
+            .company(&nws)
+            .full_name("Robert Moses")
+            .segmentation(&individual)
+            .email("bob@moses.dev"),
+        ContactBuilder::new("carol")
+            .company(&nws)
+            .scoring(55.5)
+            .phone("+442079460018"),
+        ContactBuilder::new("Dave")
+            .full_name("David Tenant")
+            .scoring(55.5)
+            .account(&account),
+        ContactBuilder::new("Éva").full_name("Éva Wide"),
+        ContactBuilder::new("50% off").owner(&owner),
     ];
-    for input in contacts {
-        create_contact(app, input).await;
+    for contact in contacts {
+        contact.create(app).await;
     }
     // Close two contacts directly; moving along the lifecycle is another feature.
-    app.exec_sql(
-        "UPDATE contacts SET status = 'WON', current_step_id = 10 WHERE name = 'Bob'; \
-         UPDATE contacts SET status = 'LOST', current_step_id = 11, reason_code_id = 3 WHERE name = 'carol';",
-    )
+    let won = id_number(&app.step_id("Closed – Won").await);
+    let lost = id_number(&app.step_id("Closed – Lost").await);
+    let need = id_number(&app.reason_code_id("Need").await);
+    app.exec_sql(&format!(
+        "UPDATE contacts SET status = 'WON', current_step_id = {won} WHERE name = 'Bob'; \
+         UPDATE contacts SET status = 'LOST', current_step_id = {lost}, reason_code_id = {need} WHERE name = 'carol';",
+    ))
     .await;
-    (arch, nws)
+    Known {
+        arch,
+        nws,
+        owner,
+        account,
+    }
 }
 
 api_test!(
     async fn every_filter_narrows_the_list(app) {
-        let (arch, nws) = known_data(&app).await;
+        let Known { arch, nws, owner, account } = known_data(&app).await;
+        let corporate = app.segmentation_id("Corporate Clients").await;
+        let individual = app.segmentation_id("Individual Clients").await;
+        let need = app.reason_code_id("Need").await;
+        let standard = app.standard_template_id().await;
+        let won = app.step_id("Closed – Won").await;
+        let conversion = app.category_id("Conversion").await;
+        let lead_generation = app.category_id("Lead Generation").await;
         let all = sorted(vec!["Ada", "ada", "Bob", "carol", "Dave", "Éva", "50% off"]);
         assert_eq!(names(&app, json!(null), json!(null)).await, all, "default order: name, then id");
 
@@ -98,14 +123,14 @@ api_test!(
             (json!({ "includeTenantWide": false }), vec!["Ada", "ada", "Bob", "carol"]),
             (json!({ "status": ["WON", "LOST"] }), vec!["Bob", "carol"]),
             (json!({ "status": ["OPEN"] }), vec!["Ada", "ada", "Dave", "Éva", "50% off"]),
-            (json!({ "segmentationIds": ["Segmentation:1", "Segmentation:2"] }), vec!["Ada", "Bob"]),
-            (json!({ "reasonCodeIds": ["ReasonCode:3"] }), vec!["carol"]),
-            (json!({ "ownerIds": ["User:1"] }), vec!["Ada", "50% off"]),
-            (json!({ "accountIds": ["Account:1"] }), vec!["ada", "Dave"]),
-            (json!({ "lifecycleTemplateIds": ["LifecycleTemplate:1"] }), vec!["Ada", "ada", "Bob", "carol", "Dave", "Éva", "50% off"]),
-            (json!({ "stepIds": ["LifecycleStep:10"] }), vec!["Bob"]),
-            (json!({ "categoryIds": ["LifecycleCategory:5"] }), vec!["Bob", "carol"]),
-            (json!({ "categoryIds": ["LifecycleCategory:1"] }), vec!["Ada", "ada", "Dave", "Éva", "50% off"]),
+            (json!({ "segmentationIds": [corporate, individual] }), vec!["Ada", "Bob"]),
+            (json!({ "reasonCodeIds": [need] }), vec!["carol"]),
+            (json!({ "ownerIds": [owner] }), vec!["Ada", "50% off"]),
+            (json!({ "accountIds": [account] }), vec!["ada", "Dave"]),
+            (json!({ "lifecycleTemplateIds": [standard] }), vec!["Ada", "ada", "Bob", "carol", "Dave", "Éva", "50% off"]),
+            (json!({ "stepIds": [won] }), vec!["Bob"]),
+            (json!({ "categoryIds": [conversion] }), vec!["Bob", "carol"]),
+            (json!({ "categoryIds": [lead_generation] }), vec!["Ada", "ada", "Dave", "Éva", "50% off"]),
             (json!({ "scoringMin": 55.5 }), vec!["Ada", "carol", "Dave"]),
             (json!({ "scoringMin": 10, "scoringMax": 55.5 }), vec!["ada", "carol", "Dave"]),
             (json!({ "hasEmail": true }), vec!["Ada", "Bob"]),
@@ -150,30 +175,17 @@ api_test!(
             sorted(vec!["Ada", "ada", "Bob", "carol", "Dave", "Éva", "50% off"]).into_iter().rev().collect::<Vec<_>>()
         );
         // Ties (55.5) break by id in the sort's direction; empty scorings come last both ways.
-        assert_eq!(
-            names(&app, json!(null), order("SCORING", "ASC")).await,
-            vec!["ada", "carol", "Dave", "Ada", "Bob", "Éva", "50% off"]
-        );
-        assert_eq!(
-            names(&app, json!(null), order("SCORING", "DESC")).await,
-            vec!["Ada", "Dave", "carol", "ada", "50% off", "Éva", "Bob"]
-        );
-        assert_eq!(
-            names(&app, json!(null), order("FULL_NAME", "ASC")).await,
-            vec!["Dave", "Bob", "Éva", "Ada", "ada", "carol", "50% off"]
-        );
-        assert_eq!(
-            names(&app, json!(null), order("STATUS", "ASC")).await,
-            vec!["carol", "Ada", "ada", "Dave", "Éva", "50% off", "Bob"]
-        );
-        assert_eq!(
-            names(&app, json!(null), order("CREATED_AT", "ASC")).await,
-            vec!["Ada", "ada", "Bob", "carol", "Dave", "Éva", "50% off"]
-        );
-        assert_eq!(
-            names(&app, json!(null), order("CREATED_AT", "DESC")).await,
-            vec!["50% off", "Éva", "Dave", "carol", "Bob", "ada", "Ada"]
-        );
+        let cases = [
+            (("SCORING", "ASC"), vec!["ada", "carol", "Dave", "Ada", "Bob", "Éva", "50% off"]),
+            (("SCORING", "DESC"), vec!["Ada", "Dave", "carol", "ada", "50% off", "Éva", "Bob"]),
+            (("FULL_NAME", "ASC"), vec!["Dave", "Bob", "Éva", "Ada", "ada", "carol", "50% off"]),
+            (("STATUS", "ASC"), vec!["carol", "Ada", "ada", "Dave", "Éva", "50% off", "Bob"]),
+            (("CREATED_AT", "ASC"), vec!["Ada", "ada", "Bob", "carol", "Dave", "Éva", "50% off"]),
+            (("CREATED_AT", "DESC"), vec!["50% off", "Éva", "Dave", "carol", "Bob", "ada", "Ada"]),
+        ];
+        for ((field, direction), expected) in cases {
+            assert_eq!(names(&app, json!(null), order(field, direction)).await, expected, "{field} {direction}");
+        }
         let updated = names(&app, json!(null), order("UPDATED_AT", "ASC")).await;
         assert_eq!(updated.len(), 7);
         let staged = names(&app, json!(null), order("STAGE_CHANGED_AT", "DESC")).await;
@@ -224,7 +236,7 @@ async fn walk(
             cursor = info["endCursor"].as_str().map(str::to_owned);
         }
         if let Some(name) = between(page) {
-            create_contact(app, json!({ "name": name })).await;
+            ContactBuilder::new(&name).create(app).await;
         }
     }
     if backwards {
@@ -237,8 +249,11 @@ api_test!(
     async fn keyset_pages_neither_skip_nor_repeat_while_rows_are_inserted(app) {
         let originals: Vec<String> = (0..23).map(|i| format!("Contact {i:02}")).collect();
         for (i, name) in originals.iter().enumerate() {
-            let scoring = if i % 4 == 0 { Value::Null } else { json!(i % 5) };
-            create_contact(&app, json!({ "name": name, "scoring": scoring })).await;
+            let mut contact = ContactBuilder::new(name);
+            if i % 4 != 0 {
+                contact = contact.scoring((i % 5) as f64);
+            }
+            contact.create(&app).await;
         }
         let all_orders = [
             json!({ "field": "NAME", "direction": "ASC" }),
@@ -306,35 +321,35 @@ const FULL_PAGE: &str = "query($n: Int) { contacts(first: $n) { totalCount edges
 
 api_test!(
     async fn a_page_costs_the_same_statements_whatever_its_size(app) {
-        let company = app
-            .data("mutation { createCompany(input: { name: \"Arch\", code: \"ARCH\" }) { id } }", json!({}))
-            .await["createCompany"]["id"]
-            .clone();
-        let owner = app
-            .data("mutation($c: ID) { createUser(input: { name: \"Owner\", email: \"o@x.io\", companyId: $c }) { id } }", json!({ "c": company }))
-            .await["createUser"]["id"]
-            .clone();
-        let account = app
-            .data("mutation($c: ID) { createAccount(input: { name: \"Acme\", companyId: $c }) { id } }", json!({ "c": company }))
-            .await["createAccount"]["id"]
-            .clone();
+        let company = app.create_company("Arch", "ARCH").await;
+        let owner = app.create_user("Owner", "o@x.io", Some(&company)).await;
+        let account = app.create_account("Acme", Some(&company)).await;
+        let mut segmentations = Vec::new();
+        for name in ["Corporate Clients", "Individual Clients", "Government/Public Sector", "Non-Profit"] {
+            segmentations.push(app.segmentation_id(name).await);
+        }
+        let won_reason = app.reason_code_id("Clear Value Proposition").await;
+        let business = app.detail_type_id("Business", "EMAIL").await;
+        let mobile = app.detail_type_id("Mobile", "PHONE").await;
+        let billing = app.detail_type_id("Billing", "ADDRESS").await;
         for i in 0..50 {
-            let created = create_contact(
-                &app,
-                json!({
-                    "name": format!("Contact {i:02}"), "fullName": "Full Name", "scoring": i,
-                    "companyId": if i % 3 == 0 { Value::Null } else { company.clone() },
-                    "segmentationId": format!("Segmentation:{}", i % 4 + 1), "reasonCodeId": "ReasonCode:1",
-                    "ownerId": owner, "accountIds": if i % 3 == 0 { json!([]) } else { json!([account]) },
-                    "emails": [{ "email": format!("c{i}@x.io"), "typeId": "DetailType:4" }, { "email": format!("c{i}@y.io") }],
-                    "phones": [{ "number": "+351912345678", "typeId": "DetailType:7" }],
-                    "addresses": [{ "address": "Rua 1", "country": "PT", "zipCode": "1000", "locality": "Lisboa", "typeId": "DetailType:1" }],
-                    "bankAccounts": [{ "name": "Main", "iban": "PT50000201231234567890154" }]
-                }),
-            )
-            .await;
+            let mut contact = ContactBuilder::new(&format!("Contact {i:02}"))
+                .full_name("Full Name")
+                .scoring(f64::from(i))
+                .segmentation(&segmentations[i as usize % 4])
+                .reason_code(&won_reason)
+                .owner(&owner)
+                .email_of_type(&format!("c{i}@x.io"), &business)
+                .email(&format!("c{i}@y.io"))
+                .phone_of_type("+351912345678", &mobile)
+                .address(Address::new("Rua 1", "1000", "Lisboa").country("PT").of_type(&billing))
+                .bank_account("Main", "PT50000201231234567890154");
+            if i % 3 != 0 {
+                contact = contact.company(&company).account(&account);
+            }
+            let id = contact.create_id(&app).await;
             if i % 2 == 0 {
-                crate::documents::uploaded(&app, &created["id"], "offer.pdf", crate::documents::PDF).await;
+                app.uploaded(&id, "offer.pdf", PDF).await;
             }
         }
         let mut costs = Vec::new();

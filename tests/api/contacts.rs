@@ -4,24 +4,12 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::{TestApp, fields};
+use crate::support::fixtures::CONTACT;
+use crate::support::{
+    Address, ContactBuilder, TemplateBuilder, TestApp, fields, id_number, snapshot_settings,
+};
 
-const CONTACT: &str = "id name fullName scoring status isClosed version stageChangedAt
-    company { id } segmentation { name } reasonCode { code } owner { name }
-    accounts { name } lifecycleTemplate { name } currentStep { name }
-    emails { id email isPrimary type { name } } phones { id number isPrimary type { name } }
-    addresses { id address country city zipCode locality isPrimary type { name } }
-    bankAccounts { id name iban swift }
-    primaryEmail { email } primaryPhone { number } primaryAddress { address }";
-
-pub async fn create_contact(app: &TestApp, input: Value) -> Value {
-    let query = format!(
-        "mutation($input: CreateContactInput!) {{ createContact(input: $input) {{ {CONTACT} }} }}"
-    );
-    app.data(&query, json!({ "input": input })).await["createContact"].clone()
-}
-
-async fn contact(app: &TestApp, id: &Value) -> Value {
+async fn contact(app: &TestApp, id: &str) -> Value {
     let query = format!("query($id: ID!) {{ contact(id: $id) {{ {CONTACT} }} }}");
     app.data(&query, json!({ "id": id })).await["contact"].clone()
 }
@@ -42,23 +30,26 @@ fn emails(contact: &Value) -> Vec<(String, bool)> {
 
 api_test!(
     async fn create_takes_nested_details_in_one_go(app) {
-        let created = create_contact(
-            &app,
-            json!({
-                "name": "  Ada Lovelace ",
-                "fullName": "Augusta Ada King",
-                "scoring": 87.5,
-                "segmentationId": "Segmentation:1",
-                "emails": [
-                    { "email": "ada@Analytical.ENGINE", "typeId": "DetailType:4" },
-                    { "email": "ada.king@example.org", "isPrimary": true }
-                ],
-                "addresses": [{ "address": "12 St James's Square", "country": "gb", "city": "London", "zipCode": "SW1Y 4JH", "locality": "St James's", "typeId": "DetailType:1" }],
-                "phones": [{ "number": "020 7946 0018" }, { "number": "+351 912 345 678" }],
-                "bankAccounts": [{ "name": "Main", "iban": "gb82 west 1234 5698 7654 32", "swift": "westgb2l" }]
-            }),
-        )
-        .await;
+        let corporate = app.segmentation_id("Corporate Clients").await;
+        let business = app.detail_type_id("Business", "EMAIL").await;
+        let billing = app.detail_type_id("Billing", "ADDRESS").await;
+        let created = ContactBuilder::new("  Ada Lovelace ")
+            .full_name("Augusta Ada King")
+            .scoring(87.5)
+            .segmentation(&corporate)
+            .email_of_type("ada@Analytical.ENGINE", &business)
+            .primary_email("ada.king@example.org")
+            .address(
+                Address::new("12 St James's Square", "SW1Y 4JH", "St James's")
+                    .country("gb")
+                    .city("London")
+                    .of_type(&billing),
+            )
+            .phone("020 7946 0018")
+            .phone("+351 912 345 678")
+            .bank_account_with_swift("Main", "gb82 west 1234 5698 7654 32", "westgb2l")
+            .create(&app)
+            .await;
         assert_eq!(created["name"], "Ada Lovelace", "trimmed");
         assert_eq!(created["version"], 1);
         assert_eq!(created["status"], "OPEN");
@@ -84,28 +75,23 @@ api_test!(
         assert_eq!(created["lifecycleTemplate"]["name"], "Standard Sales Lifecycle");
         assert_eq!(created["currentStep"]["name"], "New Lead");
         assert!(created["stageChangedAt"].is_string());
+        let new_lead = id_number(&app.step_id("New Lead").await);
         assert_eq!(
-            app.count("stage_transitions WHERE from_step_id IS NULL AND to_step_id = 1").await,
+            app.count(&format!("stage_transitions WHERE from_step_id IS NULL AND to_step_id = {new_lead}")).await,
             1
         );
-        assert_eq!(contact(&app, &created["id"]).await, created, "reads back the same");
+        let id = created["id"].as_str().expect("id");
+        assert_eq!(contact(&app, id).await, created, "reads back the same");
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("created_contact", created));
     }
 );
 
 api_test!(
     async fn every_invalid_detail_is_reported_with_its_path(app) {
         let query = "mutation($input: CreateContactInput!) { createContact(input: $input) { id } }";
-        let other = app
-            .data("mutation { createCompany(input: { name: \"Other\", code: \"OTH\" }) { id } }", json!({}))
-            .await["createCompany"]["id"]
-            .clone();
-        let foreign_segment = app
-            .data(
-                "mutation($c: ID) { createSegmentation(input: { name: \"Theirs\", companyId: $c }) { id } }",
-                json!({ "c": other }),
-            )
-            .await["createSegmentation"]["id"]
-            .clone();
+        let other = app.create_company("Other", "OTH").await;
+        let foreign_segment = app.create_segmentation("Theirs", Some(&other)).await;
+        let business_email = app.detail_type_id("Business", "EMAIL").await;
         let response = app
             .graphql(
                 query,
@@ -116,7 +102,7 @@ api_test!(
                     "reasonCodeId": "ReasonCode:999",
                     "ownerId": "Company:1",
                     "emails": [{ "email": "ok@example.com" }, { "email": "not an email" }, { "email": "OK@example.com" }],
-                    "phones": [{ "number": "12" }, { "number": "912 345 678" }, { "number": "+351 912 345 678", "typeId": "DetailType:4" }],
+                    "phones": [{ "number": "12" }, { "number": "912 345 678" }, { "number": "+351 912 345 678", "typeId": business_email }],
                     "addresses": [{ "address": "", "country": "Portugal", "zipCode": "1000", "locality": "Lisboa" }],
                     "bankAccounts": [{ "name": "X", "iban": "DE45 5001 0517 5407 3249 31", "swift": "DEUT" }]
                 } }),
@@ -140,6 +126,7 @@ api_test!(
                 ("segmentationId", "WRONG_COMPANY"),
             ])
         );
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("invalid_contact_errors", response.body["errors"]));
         assert_eq!(app.count("contacts").await, 0, "nothing was written");
         assert_eq!(app.count("contact_emails").await, 0);
 
@@ -157,8 +144,7 @@ api_test!(
 
 api_test!(
     async fn primaries_stay_unique_through_add_mark_and_remove(app) {
-        let created = create_contact(&app, json!({ "name": "Ada" })).await;
-        let id = created["id"].clone();
+        let id = ContactBuilder::new("Ada").create_id(&app).await;
         let add = "mutation($c: ID!, $e: String!, $p: Boolean) { addContactEmail(contactId: $c, input: { email: $e, isPrimary: $p }) { id isPrimary contact { version } } }";
         let first = app.data(add, json!({ "c": id, "e": "one@x.io", "p": false })).await["addContactEmail"].clone();
         assert_eq!(first["isPrimary"], true, "the first email is primary whatever was asked");
@@ -211,14 +197,13 @@ api_test!(
         assert_eq!(emails(&contact(&app, &id).await), vec![("three@x.io".into(), true)]);
 
         let duplicate = app.graphql(add, json!({ "c": id, "e": "THREE@x.io", "p": null })).await;
-        assert_eq!(duplicate.code(), "CONFLICT");
-        assert_eq!(duplicate.error()["extensions"]["field"], "email");
+        assert_eq!(duplicate.conflict_field(), "email");
     }
 );
 
 api_test!(
     async fn phones_addresses_and_bank_accounts_have_their_own_mutations(app) {
-        let id = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let id = ContactBuilder::new("Ada").create_id(&app).await;
         let national = app
             .graphql(
                 "mutation($c: ID!) { addContactPhone(contactId: $c, input: { number: \"912 345 678\" }) { id } }",
@@ -235,10 +220,11 @@ api_test!(
             .await["addContactAddress"]
             .clone();
         assert_eq!(address["isPrimary"], true);
+        let mobile = app.detail_type_id("Mobile", "PHONE").await;
         let phone = app
             .data(
-                "mutation($c: ID!) { addContactPhone(contactId: $c, input: { number: \"912 345 678\", typeId: \"DetailType:7\" }) { id number isPrimary type { name } } }",
-                json!({ "c": id }),
+                "mutation($c: ID!, $t: ID) { addContactPhone(contactId: $c, input: { number: \"912 345 678\", typeId: $t }) { id number isPrimary type { name } } }",
+                json!({ "c": id, "t": mobile }),
             )
             .await["addContactPhone"]
             .clone();
@@ -284,7 +270,7 @@ api_test!(
 
 api_test!(
     async fn stale_versions_conflict_and_change_nothing(app) {
-        let id = create_contact(&app, json!({ "name": "Ada", "fullName": "Ada King", "scoring": 3 })).await["id"].clone();
+        let id = ContactBuilder::new("Ada").full_name("Ada King").scoring(3.0).create_id(&app).await;
         let update = "mutation($id: ID!, $input: UpdateContactInput!, $v: Int) { updateContact(id: $id, input: $input, expectedVersion: $v) { name fullName scoring version } }";
         let ok = app
             .data(update, json!({ "id": id, "input": { "name": "Ada L.", "scoring": null }, "v": 1 }))
@@ -315,33 +301,28 @@ api_test!(
 
 api_test!(
     async fn references_must_fit_the_contacts_company(app) {
-        let create = "mutation($n: String!, $c: String!) { createCompany(input: { name: $n, code: $c }) { id } }";
-        let arch = app.data(create, json!({ "n": "Arch", "c": "ARCH" })).await["createCompany"]["id"].clone();
-        let other = app.data(create, json!({ "n": "Other", "c": "OTH" })).await["createCompany"]["id"].clone();
-        let account = app
-            .data("mutation($c: ID) { createAccount(input: { name: \"Arch Towers\", companyId: $c }) { id } }", json!({ "c": arch }))
-            .await["createAccount"]["id"]
-            .clone();
-        let template = app
-            .data(
-                "mutation($c: ID) { createLifecycleTemplate(input: { name: \"Arch flow\", companyId: $c, isDefault: true, categories: [{ name: \"Start\", steps: [{ name: \"Met\" }] }] }) { id } }",
-                json!({ "c": arch }),
-            )
-            .await["createLifecycleTemplate"]["id"]
-            .clone();
+        let arch = app.create_company("Arch", "ARCH").await;
+        let other = app.create_company("Other", "OTH").await;
+        let account = app.create_account("Arch Towers", Some(&arch)).await;
+        let template = TemplateBuilder::new("Arch flow")
+            .company(&arch)
+            .default_of_scope(true)
+            .category("Start", ["Met"])
+            .create_id(&app)
+            .await;
 
-        let ada = create_contact(&app, json!({ "name": "Ada", "companyId": arch, "accountIds": [account] })).await;
+        let ada = ContactBuilder::new("Ada").company(&arch).account(&account).create(&app).await;
         assert_eq!(ada["lifecycleTemplate"]["name"], "Arch flow", "the company's default lifecycle");
         assert_eq!(ada["currentStep"]["name"], "Met");
         assert_eq!(ada["accounts"], json!([{ "name": "Arch Towers" }]));
-        let bo = create_contact(&app, json!({ "name": "Bo", "companyId": other })).await;
+        let bo = ContactBuilder::new("Bo").company(&other).create(&app).await;
         assert_eq!(bo["lifecycleTemplate"]["name"], "Standard Sales Lifecycle", "tenant-wide default");
 
-        let wrong = app
-            .graphql(
-                "mutation($input: CreateContactInput!) { createContact(input: $input) { id } }",
-                json!({ "input": { "name": "Cy", "companyId": other, "accountIds": [account], "lifecycleTemplateId": template } }),
-            )
+        let wrong = ContactBuilder::new("Cy")
+            .company(&other)
+            .account(&account)
+            .lifecycle_template(&template)
+            .try_create(&app)
             .await;
         assert_eq!(
             wrong.fields(),
@@ -356,16 +337,17 @@ api_test!(
             )
             .await;
         assert_eq!(moved.fields(), fields(&[("companyId", "WRONG_COMPANY")]));
-        assert_eq!(contact(&app, &ada["id"]).await["company"]["id"], arch);
+        assert_eq!(contact(&app, ada["id"].as_str().expect("id")).await["company"]["id"], arch);
 
+        let timing = app.reason_code_id("Timing").await;
         let archived = app
-            .data("mutation { archiveReasonCode(id: \"ReasonCode:2\") { id } }", json!({}))
+            .data("mutation($id: ID!) { archiveReasonCode(id: $id) { id } }", json!({ "id": timing }))
             .await;
         assert!(archived["archiveReasonCode"]["id"].is_string());
         let response = app
             .graphql(
-                "mutation($id: ID!) { updateContact(id: $id, input: { reasonCodeId: \"ReasonCode:2\" }) { id } }",
-                json!({ "id": bo["id"] }),
+                "mutation($id: ID!, $r: ID) { updateContact(id: $id, input: { reasonCodeId: $r }) { id } }",
+                json!({ "id": bo["id"], "r": timing }),
             )
             .await;
         assert_eq!(response.fields(), fields(&[("reasonCodeId", "ARCHIVED")]));
@@ -374,30 +356,79 @@ api_test!(
 
 api_test!(
     async fn deleting_a_contact_removes_everything_it_owns(app) {
-        let created = create_contact(
-            &app,
-            json!({ "name": "Ada", "accountIds": [], "emails": [{ "email": "a@x.io" }], "phones": [{ "number": "+351912345678" }],
-                    "addresses": [{ "address": "A", "zipCode": "1", "locality": "L" }],
-                    "bankAccounts": [{ "name": "B", "iban": "PT50000201231234567890154" }] }),
-        )
-        .await;
-        let account = app.data("mutation { createAccount(input: { name: \"Acme\" }) { id } }", json!({})).await["createAccount"]["id"].clone();
+        let id = ContactBuilder::new("Ada")
+            .email("a@x.io")
+            .phone("+351912345678")
+            .address(Address::new("A", "1", "L"))
+            .bank_account("B", "PT50000201231234567890154")
+            .create_id(&app)
+            .await;
+        let account = app.create_account("Acme", None).await;
         app.data(
             "mutation($c: ID!, $a: [ID!]!) { setContactAccounts(contactId: $c, accountIds: $a) { accounts { name } } }",
-            json!({ "c": created["id"], "a": [account] }),
+            json!({ "c": id, "a": [account] }),
         )
         .await;
         let deleted = app
-            .data("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": created["id"] }))
+            .data("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": id }))
             .await;
-        assert_eq!(deleted["deleteContact"], created["id"]);
+        assert_eq!(deleted["deleteContact"], id);
         for table in ["contacts", "contact_emails", "contact_phones", "contact_addresses", "contact_bank_accounts", "contact_accounts", "stage_transitions"] {
             assert_eq!(app.count(table).await, 0, "{table}");
         }
         assert_eq!(app.count("accounts").await, 1, "the account itself stays");
         let again = app
-            .graphql("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": created["id"] }))
+            .graphql("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": id }))
             .await;
         assert_eq!(again.code(), "NOT_FOUND");
+    }
+);
+
+api_test!(
+    async fn a_null_type_id_clears_the_type_of_every_detail_kind(app) {
+        let business = app.detail_type_id("Business", "EMAIL").await;
+        let mobile = app.detail_type_id("Mobile", "PHONE").await;
+        let created = ContactBuilder::new("Ada")
+            .email_of_type("ada@example.org", &business)
+            .phone_of_type("+351 912 345 678", &mobile)
+            .create(&app)
+            .await;
+        let email = created["emails"][0]["id"].clone();
+        let phone = created["phones"][0]["id"].clone();
+        assert_eq!(created["emails"][0]["type"]["name"], "Business");
+        assert_eq!(created["phones"][0]["type"]["name"], "Mobile");
+
+        let cleared = app
+            .data(
+                "mutation($email: ID!, $phone: ID!) {
+                    updateContactEmail(id: $email, input: { typeId: null }) { email type { name } }
+                    updateContactPhone(id: $phone, input: { typeId: null }) { number type { name } }
+                }",
+                json!({ "email": email, "phone": phone }),
+            )
+            .await;
+        assert_eq!(
+            cleared["updateContactEmail"],
+            json!({ "email": "ada@example.org", "type": null })
+        );
+        assert_eq!(
+            cleared["updateContactPhone"],
+            json!({ "number": "+351912345678", "type": null })
+        );
+
+        // An absent typeId keeps the type.
+        let kept = app
+            .data(
+                "mutation($email: ID!, $type: ID!) {
+                    set: updateContactEmail(id: $email, input: { typeId: $type }) { type { name } }
+                    keep: updateContactEmail(id: $email, input: { email: \"ada@lovelace.org\" }) { email type { name } }
+                }",
+                json!({ "email": email, "type": business }),
+            )
+            .await;
+        assert_eq!(
+            kept["keep"],
+            json!({ "email": "ada@lovelace.org", "type": { "name": "Business" } })
+        );
     }
 );

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use futures_util::stream::BoxStream;
 use object_store::memory::InMemory;
 use object_store::path::Path;
@@ -18,77 +18,8 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
 use crate::api_test;
-use crate::contacts::create_contact;
-use crate::support::{TestApp, TestResponse};
-
-const UPLOAD: &str = "mutation($contact: ID!, $file: Upload!) {
-    uploadContactDocument(contactId: $contact, file: $file) {
-        id fileName contentType sizeBytes sha256 downloadUrl previewUrl uploadedAt } }";
-
-const BOUNDARY: &str = "rapport-test-boundary";
-
-/// A PDF header is all `infer` needs to recognise one.
-pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n";
-const PNG: &[u8] =
-    b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
-
-/// A GraphQL multipart request (operations, map, files) carrying `files`.
-fn multipart(query: &str, variables: Value, files: &[(&str, &str, &[u8])]) -> Request<Body> {
-    let mut body = Vec::new();
-    let mut part = |headers: String, content: &[u8]| {
-        body.extend_from_slice(format!("--{BOUNDARY}\r\n{headers}\r\n\r\n").as_bytes());
-        body.extend_from_slice(content);
-        body.extend_from_slice(b"\r\n");
-    };
-    let operations = json!({ "query": query, "variables": variables }).to_string();
-    part(
-        "Content-Disposition: form-data; name=\"operations\"".into(),
-        operations.as_bytes(),
-    );
-    let map: serde_json::Map<String, Value> = files
-        .iter()
-        .enumerate()
-        .map(|(i, (path, _, _))| (i.to_string(), json!([path])))
-        .collect();
-    part(
-        "Content-Disposition: form-data; name=\"map\"".into(),
-        Value::Object(map).to_string().as_bytes(),
-    );
-    for (i, (_, name, content)) in files.iter().enumerate() {
-        part(
-            format!(
-                "Content-Disposition: form-data; name=\"{i}\"; filename=\"{name}\"\r\n\
-                 Content-Type: text/html"
-            ),
-            content,
-        );
-    }
-    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
-    Request::post("/graphql")
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={BOUNDARY}"),
-        )
-        .header("apollo-require-preflight", "true")
-        .body(Body::from(body))
-        .expect("request")
-}
-
-async fn upload(app: &TestApp, contact: &Value, name: &str, content: &[u8]) -> TestResponse {
-    app.send(multipart(
-        UPLOAD,
-        json!({ "contact": contact, "file": null }),
-        &[("variables.file", name, content)],
-    ))
-    .await
-}
-
-pub async fn uploaded(app: &TestApp, contact: &Value, name: &str, content: &[u8]) -> Value {
-    let response = upload(app, contact, name, content).await;
-    let body = response.json();
-    assert!(body["errors"].is_null(), "upload failed: {body}");
-    body["data"]["uploadContactDocument"].clone()
-}
+use crate::support::uploads::{PDF, PNG, UPLOAD, multipart};
+use crate::support::{ContactBuilder, TestApp, TestResponse};
 
 async fn get(app: &TestApp, url: &str, headers: &[(&str, &str)]) -> TestResponse {
     let mut request = Request::get(url);
@@ -106,7 +37,7 @@ fn sha256(bytes: &[u8]) -> String {
         .collect()
 }
 
-async fn documents_of(app: &TestApp, contact: &Value) -> Value {
+async fn documents_of(app: &TestApp, contact: &str) -> Value {
     app.data(
         "query($id: ID!) { contact(id: $id) { documents { fileName } } }",
         json!({ "id": contact }),
@@ -117,10 +48,10 @@ async fn documents_of(app: &TestApp, contact: &Value) -> Value {
 
 api_test!(
     async fn uploaded_bytes_download_unchanged(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
         // Some bytes of every value, more than one read chunk.
         let content: Vec<u8> = (0..200_000_u32).map(|i| (i * 7 % 251) as u8).collect();
-        let document = uploaded(&app, &contact, "Überweisung Zürich.bin", &content).await;
+        let document = app.uploaded(&contact, "Überweisung Zürich.bin", &content).await;
         assert_eq!(document["fileName"], "Überweisung Zürich.bin");
         assert_eq!(document["sizeBytes"], content.len());
         assert_eq!(document["sha256"], sha256(&content));
@@ -150,8 +81,8 @@ api_test!(
 
 api_test!(
     async fn only_pdfs_and_raster_images_preview_inline(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-        let pdf = uploaded(&app, &contact, "offer.pdf", PDF).await;
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        let pdf = app.uploaded(&contact, "offer.pdf", PDF).await;
         assert_eq!(pdf["contentType"], "application/pdf");
         let preview = pdf["previewUrl"].as_str().expect("a PDF previews");
         let shown = get(&app, preview, &[]).await;
@@ -159,13 +90,13 @@ api_test!(
         assert_eq!(shown.header("content-type"), "application/pdf");
         assert!(shown.header("content-disposition").starts_with("inline; filename=\"offer.pdf\""));
 
-        let png = uploaded(&app, &contact, "logo.png", PNG).await;
+        let png = app.uploaded(&contact, "logo.png", PNG).await;
         assert_eq!(png["contentType"], "image/png");
         assert!(png["previewUrl"].is_string());
 
         // HTML named like a PDF: recognised as HTML from its bytes, and never shown inline.
         let html = b"<html><script>alert(document.cookie)</script></html>";
-        let page = uploaded(&app, &contact, "invoice.pdf", html).await;
+        let page = app.uploaded(&contact, "invoice.pdf", html).await;
         assert_eq!(page["contentType"], "text/html");
         assert_eq!(page["previewUrl"], Value::Null);
         let forced = format!("{}?inline=1", page["downloadUrl"].as_str().expect("url"));
@@ -179,9 +110,9 @@ api_test!(
 
 api_test!(
     async fn single_byte_ranges_are_served(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
         let content: Vec<u8> = (0..10_000_u32).map(|i| (i % 256) as u8).collect();
-        let document = uploaded(&app, &contact, "big.pdf", &content).await;
+        let document = app.uploaded(&contact, "big.pdf", &content).await;
         let url = document["downloadUrl"].as_str().expect("url");
 
         let part = get(&app, url, &[("range", "bytes=100-199")]).await;
@@ -207,18 +138,18 @@ api_test!(
 
 api_test!(
     async fn hostile_names_are_cleaned(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
         for (sent, shown) in [
             ("../../etc/passwd", "passwd"),
             ("..\\\\..\\\\boot.ini", "boot.ini"),
             ("\u{202e}fdp.exe", "fdp.exe"),
             ("   ", "document"),
         ] {
-            let document = uploaded(&app, &contact, sent, b"x").await;
+            let document = app.uploaded(&contact, sent, b"x").await;
             assert_eq!(document["fileName"], shown, "sent {sent:?}");
         }
         let long = format!("{}.pdf", "a".repeat(400));
-        let document = uploaded(&app, &contact, &long, b"x").await;
+        let document = app.uploaded(&contact, &long, b"x").await;
         let name = document["fileName"].as_str().expect("name");
         assert_eq!(name.len(), 200);
         assert!(name.ends_with(".pdf"));
@@ -232,16 +163,16 @@ api_test!(
 
 api_test!(
     async fn bad_uploads_are_refused_and_store_nothing(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-        let empty = upload(&app, &contact, "empty.txt", b"").await.json();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        let empty = app.upload(&contact, "empty.txt", b"").await.json();
         assert_eq!(empty["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
         assert_eq!(empty["errors"][0]["extensions"]["fields"][0]["path"], "file");
 
-        let unknown = upload(&app, &json!("Contact:999"), "a.txt", b"a").await.json();
+        let unknown = app.upload("Contact:999", "a.txt", b"a").await.json();
         assert_eq!(unknown["errors"][0]["extensions"]["code"], "NOT_FOUND");
 
         let limit = TestApp::settings().max_upload_bytes;
-        let oversize = upload(&app, &contact, "big.bin", &vec![7_u8; limit + 1]).await;
+        let oversize = app.upload(&contact, "big.bin", &vec![7_u8; limit + 1]).await;
         assert_eq!(oversize.status, StatusCode::PAYLOAD_TOO_LARGE);
         assert_eq!(oversize.json()["errors"][0]["extensions"]["code"], "PAYLOAD_TOO_LARGE");
 
@@ -268,10 +199,11 @@ api_test!(
         let forged = app.send(forged).await;
         assert_eq!(forged.status, StatusCode::BAD_REQUEST);
         assert_eq!(forged.json()["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        let delete = format!("mutation {{ deleteContact(id: \"{contact}\") }}");
         let untyped = app
             .send(
                 Request::post("/graphql")
-                    .body(Body::from(r#"{"query":"mutation { deleteContact(id: \"Contact:1\") }"}"#))
+                    .body(Body::from(json!({ "query": delete }).to_string()))
                     .expect("request"),
             )
             .await;
@@ -285,9 +217,9 @@ api_test!(
 
 api_test!(
     async fn deleting_removes_rows_and_bytes(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-        let first = uploaded(&app, &contact, "a.pdf", PDF).await;
-        uploaded(&app, &contact, "b.png", PNG).await;
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        let first = app.uploaded(&contact, "a.pdf", PDF).await;
+        app.uploaded(&contact, "b.png", PNG).await;
         assert_eq!(app.stored_files().len(), 2);
 
         let deleted = app
@@ -383,9 +315,9 @@ impl ObjectStore for FailingStore {
 
 api_test!(
     async fn a_store_that_fails_leaves_no_row(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
         let app = app.with_document_store(Arc::new(FailingStore::default()));
-        let response = upload(&app, &contact, "a.pdf", PDF).await.json();
+        let response = app.upload(&contact, "a.pdf", PDF).await.json();
         assert_eq!(response["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE");
         assert_eq!(app.count("contact_documents").await, 0);
     }
@@ -393,13 +325,13 @@ api_test!(
 
 api_test!(
     async fn a_row_that_cannot_be_written_leaves_no_bytes(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
         let store = Arc::new(InMemory::new());
         let app = app.with_document_store(store.clone());
         // Every insert into the table now fails, after the bytes were stored.
         app.exec_sql("CREATE TABLE blocker (id INTEGER); DROP TABLE contact_documents;")
             .await;
-        let response = upload(&app, &contact, "a.pdf", PDF).await.json();
+        let response = app.upload(&contact, "a.pdf", PDF).await.json();
         assert_eq!(response["errors"][0]["extensions"]["code"], "INTERNAL_SERVER_ERROR");
         use futures_util::TryStreamExt as _;
         let left: Vec<ObjectMeta> = store.list(None).try_collect().await.expect("list");

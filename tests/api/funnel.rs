@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::TestApp;
+use crate::support::{ContactBuilder, TestApp, fields};
 
 const FUNNEL: &str = "query($template: ID!, $filter: LifecycleFunnelFilter) {
     lifecycleFunnel(templateId: $template, filter: $filter) {
@@ -200,8 +200,8 @@ api_test!(
             }
             assert_eq!(journey.moves.last().and_then(|m| m.2), None, "the last stay is open");
         }
-        let template = "LifecycleTemplate:1";
-        let steps = path(&app, template).await;
+        let template = app.standard_template_id().await;
+        let steps = path(&app, &template).await;
         let all_time = (DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC);
 
         let whole = app.data(FUNNEL, json!({ "template": template })).await;
@@ -212,11 +212,14 @@ api_test!(
 
         // Reordering the path changes what "further along" means; progress follows.
         app.data(
-            "mutation { reorderLifecycleSteps(categoryId: \"LifecycleCategory:2\", ids: [\"LifecycleStep:4\", \"LifecycleStep:3\"]) { id } }",
-            json!({}),
+            "mutation($c: ID!, $ids: [ID!]!) { reorderLifecycleSteps(categoryId: $c, ids: $ids) { id } }",
+            json!({
+                "c": app.category_id("Lead Qualification").await,
+                "ids": [app.step_id("Qualified").await, app.step_id("Interested").await],
+            }),
         )
         .await;
-        let reordered = path(&app, template).await;
+        let reordered = path(&app, &template).await;
         assert_ne!(reordered, steps, "Qualified now comes before Interested");
         let after = app.data(FUNNEL, json!({ "template": template })).await;
         assert_eq!(actual(&after), expected(&reordered, &journeys, None, all_time));
@@ -244,12 +247,8 @@ api_test!(
 
 api_test!(
     async fn moves_close_the_stay_they_end(app) {
-        let contact = crate::contacts::create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-        app.data(
-            "mutation($id: ID!) { moveContactToStep(input: { contactId: $id, stepId: \"LifecycleStep:2\" }) { id } }",
-            json!({ "id": contact }),
-        )
-        .await;
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        app.move_contact(&contact, &app.step_id("Contacted").await).await;
         let data = app
             .data(
                 "query($id: ID!) { contact(id: $id) { stageHistory(first: 5) { edges { node { toStep { name } dwellSeconds } } } } }",
@@ -266,7 +265,7 @@ api_test!(
         assert_eq!(stays[1]["toStep"]["name"], "New Lead");
         assert!(stays[1]["dwellSeconds"].as_i64().is_some_and(|s| s >= 0), "{stays:?}");
 
-        let funnel = app.data(FUNNEL, json!({ "template": "LifecycleTemplate:1" })).await;
+        let funnel = app.data(FUNNEL, json!({ "template": app.standard_template_id().await })).await;
         let rows = actual(&funnel);
         assert_eq!((rows[0]["reached"].clone(), rows[0]["current"].clone()), (json!(1), json!(0)));
         assert_eq!((rows[1]["reached"].clone(), rows[1]["current"].clone()), (json!(1), json!(1)));
@@ -288,7 +287,7 @@ api_test!(
             .await;
         assert_eq!(
             response.fields(),
-            crate::support::fields(&[
+            fields(&[
                 ("filter.companyIds[0]", "WRONG_ID_TYPE"),
                 ("filter.to", "OUT_OF_RANGE"),
                 ("templateId", "NOT_FOUND"),
@@ -299,24 +298,21 @@ api_test!(
 
 api_test!(
     async fn kept_progress_follows_a_step_turned_into_an_exit(app) {
-        let contact = crate::contacts::create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-        for step in ["LifecycleStep:3", "LifecycleStep:2"] {
-            app.data(
-                "mutation($id: ID!, $step: ID!) { moveContactToStep(input: { contactId: $id, stepId: $step }) { id } }",
-                json!({ "id": contact, "step": step }),
-            )
-            .await;
-        }
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        let interested = app.step_id("Interested").await;
+        app.move_contact(&contact, &interested).await;
+        app.move_contact(&contact, &app.step_id("Contacted").await).await;
         // Interested (entered, left) becomes a lost step: the contact got only as far as Contacted.
         app.data(
-            "mutation { updateLifecycleStep(id: \"LifecycleStep:3\", input: { outcome: LOST }) { outcome } }",
-            json!({}),
+            "mutation($id: ID!) { updateLifecycleStep(id: $id, input: { outcome: LOST }) { outcome } }",
+            json!({ "id": interested }),
         )
         .await;
-        let whole = actual(&app.data(FUNNEL, json!({ "template": "LifecycleTemplate:1" })).await);
+        let template = app.standard_template_id().await;
+        let whole = actual(&app.data(FUNNEL, json!({ "template": template })).await);
         let window = json!({ "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z" });
         let windowed = actual(
-            &app.data(FUNNEL, json!({ "template": "LifecycleTemplate:1", "filter": window })).await,
+            &app.data(FUNNEL, json!({ "template": template, "filter": window })).await,
         );
         assert_eq!(whole, windowed, "kept progress and the moves agree");
         let reached: Vec<i64> = whole.iter().map(|r| r["reached"].as_i64().expect("reached")).collect();

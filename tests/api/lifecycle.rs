@@ -3,16 +3,8 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::{TestApp, fields};
-
-const TEMPLATE_TREE: &str = "id name isDefault company { id } categories { id name position steps { id name position outcome requiresReason } }";
-
-async fn create_template(app: &TestApp, input: Value) -> Value {
-    let query = format!(
-        "mutation($input: CreateLifecycleTemplateInput!) {{ createLifecycleTemplate(input: $input) {{ {TEMPLATE_TREE} }} }}"
-    );
-    app.data(&query, json!({ "input": input })).await["createLifecycleTemplate"].clone()
-}
+use crate::support::fixtures::TEMPLATE_TREE;
+use crate::support::{ContactBuilder, Step, TemplateBuilder, TestApp, fields, snapshot_settings};
 
 async fn templates(app: &TestApp) -> Vec<Value> {
     let query = format!("{{ lifecycleTemplates {{ {TEMPLATE_TREE} }} }}");
@@ -40,18 +32,18 @@ fn category_names(template: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn two_step_tree(name: &str, is_default: bool) -> Value {
-    json!({
-        "name": name,
-        "isDefault": is_default,
-        "categories": [
-            { "name": "Open", "steps": [{ "name": "New" }, { "name": "Working" }] },
-            { "name": "Closed", "steps": [
-                { "name": "Won", "outcome": "WON" },
-                { "name": "Lost", "outcome": "LOST", "requiresReason": true }
-            ] }
-        ]
-    })
+/// Open: New, Working; Closed: Won, Lost (which requires a reason).
+fn two_step_tree(name: &str, is_default: bool) -> TemplateBuilder {
+    TemplateBuilder::new(name)
+        .default_of_scope(is_default)
+        .category("Open", ["New", "Working"])
+        .category(
+            "Closed",
+            [
+                Step::new("Won").outcome("WON"),
+                Step::new("Lost").outcome("LOST").requires_reason(),
+            ],
+        )
 }
 
 api_test!(
@@ -70,12 +62,13 @@ api_test!(
         assert_eq!(conversion["steps"][1]["outcome"], "WON");
         assert_eq!(conversion["steps"][2]["outcome"], "LOST");
         assert_eq!(conversion["steps"][2]["requiresReason"], true);
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("reference_lifecycle", standard));
     }
 );
 
 api_test!(
     async fn create_takes_the_whole_tree_and_moves_the_default(app) {
-        let created = create_template(&app, two_step_tree("Partner Program", true)).await;
+        let created = two_step_tree("Partner Program", true).create(&app).await;
         assert_eq!(category_names(&created), vec!["Open", "Closed"]);
         assert_eq!(step_names(&created["categories"][1]), vec!["Won", "Lost"]);
         assert_eq!(created["categories"][1]["steps"][1]["position"], 1);
@@ -129,7 +122,7 @@ api_test!(
     async fn a_failed_update_leaves_the_old_default_in_place(app) {
         // Making "Partner" the default first unmarks the standard template; the rename then
         // collides, and the whole mutation must roll back.
-        let partner = create_template(&app, two_step_tree("Partner", false)).await;
+        let partner = two_step_tree("Partner", false).create(&app).await;
         let response = app
             .graphql(
                 "mutation($id: ID!) { updateLifecycleTemplate(id: $id, input: { name: \"standard sales lifecycle\", isDefault: true }) { id } }",
@@ -155,7 +148,7 @@ api_test!(
 
 api_test!(
     async fn categories_and_steps_are_inserted_reordered_and_renumbered(app) {
-        let template = create_template(&app, two_step_tree("Partner", false)).await;
+        let template = two_step_tree("Partner", false).create(&app).await;
         let inserted = app
             .data(
                 "mutation($t: ID!) { createLifecycleCategory(input: { templateId: $t, name: \"Qualify\", position: 1 }) { id position } }",
@@ -216,14 +209,8 @@ api_test!(
 
 api_test!(
     async fn structure_in_use_cannot_be_deleted(app) {
-        // A contact standing on "New Lead" (step 1) of the standard template, with its history.
-        app.exec_sql(
-            "INSERT INTO contacts (name, lifecycle_template_id, current_step_id, status, version, created_at, updated_at) \
-             VALUES ('Ada', 1, 1, 'OPEN', 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP); \
-             INSERT INTO stage_transitions (contact_id, to_step_id, occurred_at, created_at, updated_at) \
-             SELECT id, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM contacts;",
-        )
-        .await;
+        // A contact standing on "New Lead" of the standard template, with its history.
+        ContactBuilder::new("Ada").create(&app).await;
         let all = templates(&app).await;
         let standard = &all[0];
         let lead_generation = &standard["categories"][0];
@@ -264,7 +251,7 @@ api_test!(
         assert_eq!(templates(&app).await[0]["categories"].as_array().map(Vec::len), Some(5));
 
         // An unused template goes, with its categories and steps.
-        let partner = create_template(&app, two_step_tree("Partner", false)).await;
+        let partner = two_step_tree("Partner", false).create(&app).await;
         app.data("mutation($id: ID!) { deleteLifecycleTemplate(id: $id) }", json!({ "id": partner["id"] }))
             .await;
         let gone = app
@@ -280,13 +267,8 @@ api_test!(
         // steps' categories do not grow with the number of templates.
         let query = "{ lifecycleTemplates { name company { name } categories { name template { name } steps { name category { name } } } } }";
         let count = |app: &TestApp| app.statements.get();
-        let company = app
-            .data("mutation { createCompany(input: { name: \"Arch\", code: \"ARCH\" }) { id } }", json!({}))
-            .await["createCompany"]["id"]
-            .clone();
-        let mut input = two_step_tree("T0", false);
-        input["companyId"] = company;
-        create_template(&app, input).await;
+        let company = app.create_company("Arch", "ARCH").await;
+        two_step_tree("T0", false).company(&company).create(&app).await;
 
         let before = count(&app);
         let small = app.data(query, json!({})).await;
@@ -294,7 +276,7 @@ api_test!(
         assert_eq!(small["lifecycleTemplates"].as_array().map(Vec::len), Some(2));
 
         for i in 1..6 {
-            create_template(&app, two_step_tree(&format!("T{i}"), false)).await;
+            two_step_tree(&format!("T{i}"), false).create(&app).await;
         }
         let before = count(&app);
         let large = app.data(query, json!({})).await;

@@ -3,33 +3,31 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::fields;
+use crate::support::{fields, id_number};
 
 const NODE: &str = "query($id: ID!) { node(id: $id) { __typename id ... on Company { name } ... on LifecycleStep { name outcome } } }";
 
 api_test!(
     async fn node_resolves_any_object_by_id(app) {
-        let company = app
-            .data("mutation { createCompany(input: { name: \"Arch\", code: \"ARCH\" }) { id } }", json!({}))
-            .await["createCompany"]["id"]
-            .clone();
+        let company = app.create_company("Arch", "ARCH").await;
         let found = app.data(NODE, json!({ "id": company })).await;
         assert_eq!(found["node"], json!({ "__typename": "Company", "id": company, "name": "Arch" }));
 
-        let step = app.data(NODE, json!({ "id": "LifecycleStep:10" })).await;
+        let step = app.data(NODE, json!({ "id": app.step_id("Closed – Won").await })).await;
         assert_eq!(step["node"]["__typename"], "LifecycleStep");
         assert_eq!(step["node"]["outcome"], "WON");
 
         let missing = app.data(NODE, json!({ "id": "Company:999" })).await;
         assert_eq!(missing["node"], Value::Null);
 
+        let individual = app.segmentation_id("Individual Clients").await;
         let many = app
             .data(
                 "query($ids: [ID!]!) { nodes(ids: $ids) { id } }",
-                json!({ "ids": ["Segmentation:2", "Company:999", company] }),
+                json!({ "ids": [individual, "Company:999", company] }),
             )
             .await;
-        assert_eq!(many["nodes"], json!([{ "id": "Segmentation:2" }, null, { "id": company }]));
+        assert_eq!(many["nodes"], json!([{ "id": individual }, null, { "id": company }]));
     }
 );
 
@@ -56,21 +54,13 @@ api_test!(
 
 api_test!(
     async fn records_outside_the_viewers_scope_behave_as_absent(app) {
-        let create = "mutation($n: String!, $c: String!) { createCompany(input: { name: $n, code: $c }) { id } }";
-        let a = app.data(create, json!({ "n": "A", "c": "A" })).await["createCompany"]["id"].clone();
-        let b = app.data(create, json!({ "n": "B", "c": "B" })).await["createCompany"]["id"].clone();
-        let b_segment = app
-            .data(
-                "mutation($c: ID) { createSegmentation(input: { name: \"B only\", companyId: $c }) { id } }",
-                json!({ "c": b }),
-            )
-            .await["createSegmentation"]["id"]
-            .clone();
-        let a_number: i64 = a.as_str().and_then(|s| s.split(':').nth(1)).and_then(|n| n.parse().ok()).expect("id");
+        let a = app.create_company("A", "A").await;
+        let b = app.create_company("B", "B").await;
+        let b_segment = app.create_segmentation("B only", Some(&b)).await;
         let viewer = rapport::viewer::Viewer {
             user_id: None,
             role: rapport::viewer::Role::Sales,
-            scope: rapport::viewer::CompanyScope::Only(vec![rapport::ids::CompanyId(a_number)]),
+            scope: rapport::viewer::CompanyScope::Only(vec![rapport::ids::CompanyId(id_number(&a))]),
         };
 
         let seen = app

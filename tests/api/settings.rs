@@ -4,30 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::{TestApp, fields};
-
-pub async fn create_company(app: &TestApp, name: &str, code: &str) -> String {
-    let data = app
-        .data(
-            "mutation($input: CreateCompanyInput!) { createCompany(input: $input) { id } }",
-            json!({ "input": { "name": name, "code": code } }),
-        )
-        .await;
-    data["createCompany"]["id"].as_str().expect("id").to_owned()
-}
-
-pub async fn create_segmentation(app: &TestApp, name: &str, company: Option<&str>) -> String {
-    let data = app
-        .data(
-            "mutation($input: CreateSegmentationInput!) { createSegmentation(input: $input) { id } }",
-            json!({ "input": { "name": name, "companyId": company } }),
-        )
-        .await;
-    data["createSegmentation"]["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
+use crate::support::{fields, snapshot_settings};
 
 fn names(list: &Value) -> Vec<&str> {
     list.as_array()
@@ -38,8 +15,22 @@ fn names(list: &Value) -> Vec<&str> {
 }
 
 api_test!(
+    async fn a_fresh_database_has_the_reference_configuration(app) {
+        let reference = app
+            .data(
+                "{ segmentations { id name company { id } }
+                   reasonCodes(includeArchived: true) { id code description outcome archived company { id } }
+                   detailTypes { id kind name company { id } } }",
+                json!({}),
+            )
+            .await;
+        snapshot_settings().bind(|| insta::assert_json_snapshot!("reference_configuration", reference));
+    }
+);
+
+api_test!(
     async fn company_crud(app) {
-        let id = create_company(&app, "  Architecture Company ", "ARCH").await;
+        let id = app.create_company("  Architecture Company ", "ARCH").await;
         assert!(id.starts_with("Company:"));
 
         let updated = app
@@ -123,8 +114,8 @@ api_test!(
 
 api_test!(
     async fn names_are_unique_per_scope_case_insensitively(app) {
-        let arch = create_company(&app, "Architecture Company", "ARCH").await;
-        let other = create_company(&app, "Other Company", "OTH").await;
+        let arch = app.create_company("Architecture Company", "ARCH").await;
+        let other = app.create_company("Other Company", "OTH").await;
 
         // "Corporate Clients" is a tenant-wide reference segment.
         let response = app
@@ -133,12 +124,11 @@ api_test!(
                 json!({}),
             )
             .await;
-        assert_eq!(response.code(), "CONFLICT");
-        assert_eq!(response.error()["extensions"]["field"], "name");
+        assert_eq!(response.conflict_field(), "name");
 
         // The same name in a company scope is another scope.
-        create_segmentation(&app, "Corporate Clients", Some(&arch)).await;
-        create_segmentation(&app, "Corporate Clients", Some(&other)).await;
+        app.create_segmentation("Corporate Clients", Some(&arch)).await;
+        app.create_segmentation("Corporate Clients", Some(&other)).await;
         let response = app
             .graphql(
                 "mutation($c: ID) { createSegmentation(input: { name: \"CORPORATE clients\", companyId: $c }) { id } }",
@@ -153,8 +143,7 @@ api_test!(
                 json!({}),
             )
             .await;
-        assert_eq!(response.code(), "CONFLICT");
-        assert_eq!(response.error()["extensions"]["field"], "code");
+        assert_eq!(response.conflict_field(), "code");
 
         let list = app
             .data(
@@ -169,17 +158,11 @@ api_test!(
 
 api_test!(
     async fn config_lists_filter_by_company_and_tenant_wide(app) {
-        let arch = create_company(&app, "Architecture Company", "ARCH").await;
-        let other = create_company(&app, "Other Company", "OTH").await;
-        for (name, company) in [("Arch A", &arch), ("Other A", &other)] {
-            app.data(
-                "mutation($n: String!, $c: ID) { createAccount(input: { name: $n, companyId: $c }) { id } }",
-                json!({ "n": name, "c": company }),
-            )
-            .await;
-        }
-        app.data("mutation { createAccount(input: { name: \"Shared\" }) { id } }", json!({}))
-            .await;
+        let arch = app.create_company("Architecture Company", "ARCH").await;
+        let other = app.create_company("Other Company", "OTH").await;
+        app.create_account("Arch A", Some(&arch)).await;
+        app.create_account("Other A", Some(&other)).await;
+        app.create_account("Shared", None).await;
 
         let query = "query($c: ID, $tw: Boolean!) { accounts(companyId: $c, includeTenantWide: $tw) { name } }";
         let all = app.data(query, json!({ "c": null, "tw": true })).await;
@@ -198,14 +181,9 @@ api_test!(
 
 api_test!(
     async fn deleting_a_record_in_use_is_a_conflict_with_counts(app) {
-        let arch = create_company(&app, "Architecture Company", "ARCH").await;
-        for (name, email) in [("Ana", "ana@arch.example"), ("Rui", "rui@arch.example")] {
-            app.data(
-                "mutation($n: String!, $e: String!, $c: ID) { createUser(input: { name: $n, email: $e, companyId: $c }) { id } }",
-                json!({ "n": name, "e": email, "c": arch }),
-            )
-            .await;
-        }
+        let arch = app.create_company("Architecture Company", "ARCH").await;
+        app.create_user("Ana", "ana@arch.example", Some(&arch)).await;
+        app.create_user("Rui", "rui@arch.example", Some(&arch)).await;
         let response = app
             .graphql("mutation($id: ID!) { deleteCompany(id: $id) }", json!({ "id": arch }))
             .await;
@@ -241,8 +219,7 @@ api_test!(
                 json!({}),
             )
             .await;
-        assert_eq!(dup.code(), "CONFLICT");
-        assert_eq!(dup.error()["extensions"]["field"], "email");
+        assert_eq!(dup.conflict_field(), "email");
 
         let updated = app
             .data(

@@ -4,25 +4,29 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::contacts::create_contact;
-use crate::support::{TestApp, fields};
+use crate::support::{ContactBuilder, Gql, TemplateBuilder, TestApp, fields};
 
 const MOVE: &str = "mutation($input: MoveContactToStepInput!) { moveContactToStep(input: $input) {
     id note occurredAt fromStep { name } toStep { name } reasonCode { code } contact { status isClosed version reasonCode { code } currentStep { name } } } }";
 
+/// Moves `contact` to a step of the standard lifecycle, giving a reason code by its code.
 async fn move_to(
     app: &TestApp,
-    contact: &Value,
-    step: u32,
-    reason: Option<u32>,
+    contact: &str,
+    step: &str,
+    reason: Option<&str>,
     expected: Option<i64>,
-) -> crate::support::Gql {
+) -> Gql {
+    let reason_code = match reason {
+        Some(code) => Some(app.reason_code_id(code).await),
+        None => None,
+    };
     app.graphql(
         MOVE,
         json!({ "input": {
             "contactId": contact,
-            "stepId": format!("LifecycleStep:{step}"),
-            "reasonCodeId": reason.map(|r| format!("ReasonCode:{r}")),
+            "stepId": app.step_id(step).await,
+            "reasonCodeId": reason_code,
             "note": "called them",
             "expectedVersion": expected,
         } }),
@@ -30,7 +34,7 @@ async fn move_to(
     .await
 }
 
-async fn history(app: &TestApp, contact: &Value) -> Vec<(Option<String>, String)> {
+async fn history(app: &TestApp, contact: &str) -> Vec<(Option<String>, String)> {
     let data = app
         .data(
             "query($id: ID!) { contact(id: $id) { stageHistory(first: 50) { edges { node { fromStep { name } toStep { name } } } } } }",
@@ -52,9 +56,9 @@ async fn history(app: &TestApp, contact: &Value) -> Vec<(Option<String>, String)
 
 api_test!(
     async fn a_scripted_journey_records_history_status_and_path(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
 
-        let qualified = move_to(&app, &contact, 4, None, Some(1)).await.data();
+        let qualified = move_to(&app, &contact, "Qualified", None, Some(1)).await.data();
         let t = &qualified["moveContactToStep"];
         assert_eq!(t["fromStep"]["name"], "New Lead");
         assert_eq!(t["toStep"]["name"], "Qualified");
@@ -62,41 +66,37 @@ api_test!(
         assert_eq!(t["contact"]["status"], "OPEN");
         assert_eq!(t["contact"]["version"], 2);
 
-        let missing = move_to(&app, &contact, 11, None, None).await;
+        let missing = move_to(&app, &contact, "Closed – Lost", None, None).await;
         assert_eq!(missing.code(), "REASON_REQUIRED");
-        let mismatched = move_to(&app, &contact, 11, Some(1), None).await;
+        let mismatched = move_to(&app, &contact, "Closed – Lost", Some("Clear Value Proposition"), None).await;
         assert_eq!(mismatched.fields(), fields(&[("reasonCodeId", "INVALID")]), "a WON reason for a loss");
-        app.data("mutation { archiveReasonCode(id: \"ReasonCode:2\") { id } }", json!({})).await;
-        let archived = move_to(&app, &contact, 11, Some(2), None).await;
+        let timing = app.reason_code_id("Timing").await;
+        app.data("mutation($id: ID!) { archiveReasonCode(id: $id) { id } }", json!({ "id": timing })).await;
+        let archived = move_to(&app, &contact, "Closed – Lost", Some("Timing"), None).await;
         assert_eq!(archived.fields(), fields(&[("reasonCodeId", "ARCHIVED")]));
 
-        let lost = move_to(&app, &contact, 11, Some(5), None).await.data();
+        let lost = move_to(&app, &contact, "Closed – Lost", Some("Competition"), None).await.data();
         let t = &lost["moveContactToStep"];
         assert_eq!(t["contact"]["status"], "LOST");
         assert_eq!(t["contact"]["isClosed"], true);
         assert_eq!(t["reasonCode"]["code"], "Competition");
         assert_eq!(t["contact"]["reasonCode"]["code"], "Competition", "the reason becomes the contact's");
 
-        let same = move_to(&app, &contact, 11, Some(5), None).await;
+        let same = move_to(&app, &contact, "Closed – Lost", Some("Competition"), None).await;
         assert_eq!(same.code(), "INVALID_STAGE_TRANSITION");
-        let other = app
-            .data(
-                "mutation { createLifecycleTemplate(input: { name: \"Other\", categories: [{ name: \"Only\", steps: [{ name: \"One\" }] }] }) { categories { steps { id } } } }",
-                json!({}),
-            )
-            .await;
-        let foreign_step = other["createLifecycleTemplate"]["categories"][0]["steps"][0]["id"].clone();
+        let other = TemplateBuilder::new("Other").category("Only", ["One"]).create(&app).await;
+        let foreign_step = other["categories"][0]["steps"][0]["id"].clone();
         let foreign = app
             .graphql(MOVE, json!({ "input": { "contactId": contact, "stepId": foreign_step } }))
             .await;
         assert_eq!(foreign.code(), "INVALID_STAGE_TRANSITION");
 
         // Reopen: back to an open step.
-        let reopened = move_to(&app, &contact, 2, None, None).await.data();
+        let reopened = move_to(&app, &contact, "Contacted", None, None).await.data();
         assert_eq!(reopened["moveContactToStep"]["contact"]["status"], "OPEN");
         assert_eq!(reopened["moveContactToStep"]["contact"]["currentStep"]["name"], "Contacted");
 
-        let stale = move_to(&app, &contact, 3, None, Some(2)).await;
+        let stale = move_to(&app, &contact, "Interested", None, Some(2)).await;
         assert_eq!(stale.code(), "VERSION_CONFLICT");
 
         assert_eq!(
@@ -147,17 +147,18 @@ api_test!(
         assert_eq!(rest["contact"]["stageHistory"]["edges"], json!([{ "node": { "toStep": { "name": "New Lead" } } }]));
 
         // Deleting a step that history refers to is a conflict.
-        let in_use = app.graphql("mutation { deleteLifecycleStep(id: \"LifecycleStep:4\") }", json!({})).await;
+        let qualified = app.step_id("Qualified").await;
+        let in_use = app.graphql("mutation($id: ID!) { deleteLifecycleStep(id: $id) }", json!({ "id": qualified })).await;
         assert_eq!(in_use.code(), "CONFLICT");
     }
 );
 
 api_test!(
     async fn racing_moves_with_one_version_let_exactly_one_win(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
         let app = std::sync::Arc::new(app);
         let mut tasks = Vec::new();
-        for step in [2_u32, 3, 4, 5, 6, 7] {
+        for step in ["Contacted", "Interested", "Qualified", "Proposal Sent", "Proposal Follow-Up", "Negotiation Started"] {
             let app = std::sync::Arc::clone(&app);
             let contact = contact.clone();
             tasks.push(tokio::spawn(async move { move_to(&app, &contact, step, None, Some(1)).await }));
@@ -175,7 +176,7 @@ api_test!(
 
         // Without versions every move goes through, one after another: the chain stays whole.
         let mut tasks = Vec::new();
-        for step in [8_u32, 9, 3, 5] {
+        for step in ["Contract Drafted", "Client Onboarded", "Interested", "Proposal Sent"] {
             let app = std::sync::Arc::clone(&app);
             let contact = contact.clone();
             tasks.push(tokio::spawn(async move { move_to(&app, &contact, step, None, None).await }));
@@ -195,14 +196,11 @@ api_test!(
 
 api_test!(
     async fn assigning_a_lifecycle_starts_it_over(app) {
-        let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-        let template = app
-            .data(
-                "mutation { createLifecycleTemplate(input: { name: \"Partner\", categories: [{ name: \"Start\", steps: [{ name: \"Signed up\" }, { name: \"Active\" }] }] }) { id } }",
-                json!({}),
-            )
-            .await["createLifecycleTemplate"]["id"]
-            .clone();
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        let template = TemplateBuilder::new("Partner")
+            .category("Start", ["Signed up", "Active"])
+            .create_id(&app)
+            .await;
         let assigned = app
             .data(
                 "mutation($c: ID!, $t: ID!) { assignContactLifecycle(contactId: $c, templateId: $t, expectedVersion: 1) { version lifecycleTemplate { name } currentStep { name } status } }",
@@ -267,11 +265,15 @@ async fn subscribers_receive_exactly_the_committed_transitions() {
     // Give the server a moment to register the subscription before anything happens.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
 
-    let contact = create_contact(&app, json!({ "name": "Ada" })).await["id"].clone();
-    move_to(&app, &contact, 3, None, None).await.data();
-    let refused = move_to(&app, &contact, 11, None, None).await;
+    let contact = ContactBuilder::new("Ada").create_id(&app).await;
+    move_to(&app, &contact, "Interested", None, None)
+        .await
+        .data();
+    let refused = move_to(&app, &contact, "Closed – Lost", None, None).await;
     assert_eq!(refused.code(), "REASON_REQUIRED");
-    move_to(&app, &contact, 11, Some(4), None).await.data();
+    move_to(&app, &contact, "Closed – Lost", Some("Price"), None)
+        .await
+        .data();
 
     let mut received = Vec::new();
     while received.len() < 3 {
@@ -307,14 +309,15 @@ async fn subscribers_receive_exactly_the_committed_transitions() {
 api_test!(
     async fn closing_reasons_and_current_state_are_aggregated(app) {
         // Three losses (two for Price, one for Competition), one win without a reason, one open.
+        let corporate = app.segmentation_id("Corporate Clients").await;
         let mut ids = Vec::new();
         for name in ["A", "B", "C", "D", "E"] {
-            ids.push(create_contact(&app, json!({ "name": name, "segmentationId": "Segmentation:1" })).await["id"].clone());
+            ids.push(ContactBuilder::new(name).segmentation(&corporate).create_id(&app).await);
         }
-        move_to(&app, &ids[0], 11, Some(4), None).await.data();
-        move_to(&app, &ids[1], 11, Some(4), None).await.data();
-        move_to(&app, &ids[2], 11, Some(5), None).await.data();
-        move_to(&app, &ids[3], 10, None, None).await.data();
+        move_to(&app, &ids[0], "Closed – Lost", Some("Price"), None).await.data();
+        move_to(&app, &ids[1], "Closed – Lost", Some("Price"), None).await.data();
+        move_to(&app, &ids[2], "Closed – Lost", Some("Competition"), None).await.data();
+        move_to(&app, &ids[3], "Closed – Won", None, None).await.data();
 
         let by_reason = app
             .data(
@@ -378,15 +381,17 @@ api_test!(
 
 api_test!(
     async fn closing_reasons_are_filtered_by_bound_id_lists(app) {
-        // Two losses in Segmentation:1, one in Segmentation:2.
-        for (name, segmentation) in [("A", 1), ("B", 1), ("C", 2)] {
-            let contact = create_contact(
-                &app,
-                json!({ "name": name, "segmentationId": format!("Segmentation:{segmentation}") }),
-            )
-            .await["id"]
-                .clone();
-            move_to(&app, &contact, 11, Some(4), None).await.data();
+        // Two losses in one segment, one in another.
+        let first = app.segmentation_id("Corporate Clients").await;
+        let second = app.create_segmentation("Second segment", None).await;
+        for (name, segmentation) in [("A", &first), ("B", &first), ("C", &second)] {
+            let contact = ContactBuilder::new(name)
+                .segmentation(segmentation)
+                .create_id(&app)
+                .await;
+            move_to(&app, &contact, "Closed – Lost", Some("Price"), None)
+                .await
+                .data();
         }
         const STATS: &str = "query($f: ReasonCodeStatsFilter) { reasonCodeStats(filter: $f, groupBy: []) { count } }";
         let count = async |filter: Value| {
@@ -398,12 +403,13 @@ api_test!(
                 .map(|r| r["count"].as_i64().expect("count"))
                 .sum::<i64>()
         };
-        assert_eq!(count(json!({ "segmentationIds": ["Segmentation:1"] })).await, 2);
+        assert_eq!(count(json!({ "segmentationIds": [first] })).await, 2);
         assert_eq!(
-            count(json!({ "segmentationIds": ["Segmentation:2", "Segmentation:1", "Segmentation:2"] })).await,
+            count(json!({ "segmentationIds": [second, first, second] })).await,
             3
         );
-        assert_eq!(count(json!({ "templateIds": ["LifecycleTemplate:1"], "outcomes": ["LOST"] })).await, 3);
+        let template = app.standard_template_id().await;
+        assert_eq!(count(json!({ "templateIds": [template], "outcomes": ["LOST"] })).await, 3);
         assert_eq!(count(json!({ "outcomes": ["WON"] })).await, 0);
         for empty in ["segmentationIds", "ownerIds", "templateIds", "companyIds", "outcomes"] {
             assert_eq!(count(json!({ empty: [] })).await, 0, "{empty}: [] matches nothing");

@@ -4,7 +4,14 @@
 //! `TEST_DATABASE_URL` is set (each test in its own database cloned from a migrated template).
 //! With `CI` set, a missing `TEST_DATABASE_URL` fails the PostgreSQL half instead of skipping it.
 
+pub mod fixtures;
 pub mod postgres;
+mod reference;
+pub mod snapshots;
+pub mod uploads;
+
+pub use fixtures::{Address, ContactBuilder, Step, TemplateBuilder, id_number};
+pub use snapshots::snapshot_settings;
 
 use axum::Router;
 use axum::body::Body;
@@ -51,6 +58,7 @@ pub struct TestApp {
     /// Document bytes: files under `documents_dir` unless a test swapped the store.
     pub documents: DocumentStorage,
     pub documents_dir: tempfile::TempDir,
+    reference: tokio::sync::OnceCell<reference::Reference>,
     _storage: Storage,
 }
 
@@ -98,6 +106,7 @@ impl TestApp {
             statements,
             documents,
             documents_dir,
+            reference: tokio::sync::OnceCell::new(),
             _storage: storage,
         }
     }
@@ -240,6 +249,14 @@ impl Gql {
         self.error()["extensions"]["code"]
             .as_str()
             .unwrap_or_else(|| panic!("error without a code: {:#}", self.body))
+    }
+
+    /// The field a CONFLICT error names, e.g. the `email` another user already has.
+    pub fn conflict_field(&self) -> &str {
+        assert_eq!(self.code(), "CONFLICT", "{:#}", self.body);
+        self.error()["extensions"]["field"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a CONFLICT without a field: {:#}", self.body))
     }
 
     /// `(path, code)` of every invalid field of a BAD_USER_INPUT error, sorted by path.
