@@ -152,15 +152,7 @@ impl AnalyticsQuery {
         filter: Option<ContactFilter>,
         group_by: Vec<ContactStatsGroup>,
     ) -> AppResult<Vec<ContactStat>> {
-        let page = PageArgs {
-            filter: filter.as_ref(),
-            order: None,
-            first: None,
-            after: None,
-            last: None,
-            before: None,
-        }
-        .validate()?;
+        let page = PageArgs::filter_only(filter.as_ref()).validate()?;
         let viewer = viewer(ctx);
         let mut conn = db(ctx).conn().await?;
         let rows = store::contact_state_counts(&mut conn, viewer, &page.filter).await?;

@@ -298,7 +298,19 @@ pub struct PageArgs<'a> {
     pub before: Option<&'a str>,
 }
 
-impl PageArgs<'_> {
+impl<'a> PageArgs<'a> {
+    /// Only a filter, for counts and aggregates over the whole filtered list.
+    pub fn filter_only(filter: Option<&'a ContactFilter>) -> Self {
+        Self {
+            filter,
+            order: None,
+            first: None,
+            after: None,
+            last: None,
+            before: None,
+        }
+    }
+
     pub fn validate(&self) -> AppResult<PageQuery> {
         let mut v = Validator::new();
         let filter = self

@@ -14,7 +14,9 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::args::not_found;
 use crate::ids::{AccountId, CompanyId, ContactId};
 use crate::lifecycle::{self, Moved};
-use crate::settings::{self, check_company};
+use crate::settings::check_company;
+use crate::settings::model::{Account, DetailType, ReasonCode, Segmentation, User};
+use crate::settings::ops::by_id;
 use crate::validation::{Parsed, Validator, code};
 use crate::viewer::Viewer;
 
@@ -304,65 +306,35 @@ async fn check_references(
     company: Option<CompanyId>,
     references: &[Reference],
 ) -> AppResult<()> {
-    let mut wanted: HashMap<&'static str, Vec<i64>> = HashMap::new();
+    let (mut segmentations, mut reason_codes, mut users) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut templates, mut accounts, mut detail_types) = (Vec::new(), Vec::new(), Vec::new());
     for reference in references {
-        let (table, id) = match reference {
-            Reference::Segmentation(_, id) => ("segmentation", id.0),
-            Reference::ReasonCode(_, id) => ("reason code", id.0),
-            Reference::Owner(_, id) => ("user", id.0),
-            Reference::Template(_, id) => ("lifecycle template", id.0),
-            Reference::Account(_, id) => ("account", id.0),
-            Reference::DetailType(_, id, _) => ("detail type", id.0),
-        };
-        wanted.entry(table).or_default().push(id);
+        match reference {
+            Reference::Segmentation(_, id) => segmentations.push(*id),
+            Reference::ReasonCode(_, id) => reason_codes.push(*id),
+            Reference::Owner(_, id) => users.push(*id),
+            Reference::Template(_, id) => templates.push(*id),
+            Reference::Account(_, id) => accounts.push(*id),
+            Reference::DetailType(_, id, _) => detail_types.push(*id),
+        }
     }
-    fn ids<T: crate::ids::TypedId>(wanted: &HashMap<&str, Vec<i64>>, table: &str) -> Vec<T> {
-        wanted
-            .get(table)
-            .map(|ids| ids.iter().map(|id| T::new(*id)).collect())
-            .unwrap_or_default()
-    }
-    let segmentations: HashMap<_, _> =
-        settings::segmentations_by_ids(c, viewer, &ids(&wanted, "segmentation"))
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.company_id))
-            .collect();
-    let reason_codes: HashMap<_, _> =
-        settings::reason_codes_by_ids(c, viewer, &ids(&wanted, "reason code"))
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
-    let users: HashMap<_, _> = settings::users_by_ids(c, viewer, &ids(&wanted, "user"))
+    let segmentations = by_id::<Segmentation>(c, viewer, &segmentations).await?;
+    let reason_codes = by_id::<ReasonCode>(c, viewer, &reason_codes).await?;
+    let users = by_id::<User>(c, viewer, &users).await?;
+    let accounts = by_id::<Account>(c, viewer, &accounts).await?;
+    let detail_types = by_id::<DetailType>(c, viewer, &detail_types).await?;
+    let templates: HashMap<_, _> = lifecycle::templates_by_ids(c, viewer, &templates)
         .await?
         .into_iter()
-        .map(|r| (r.id, r))
+        .map(|t| (t.id, t))
         .collect();
-    let templates: HashMap<_, _> =
-        lifecycle::templates_by_ids(c, viewer, &ids(&wanted, "lifecycle template"))
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r.company_id))
-            .collect();
-    let accounts: HashMap<_, _> = settings::accounts_by_ids(c, viewer, &ids(&wanted, "account"))
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.company_id))
-        .collect();
-    let detail_types: HashMap<_, _> =
-        settings::detail_types_by_ids(c, viewer, &ids(&wanted, "detail type"))
-            .await?
-            .into_iter()
-            .map(|r| (r.id, r))
-            .collect();
 
     let fits = |owner: Option<CompanyId>| company::may_use(owner, company);
     for reference in references {
         let problem: Option<(&'static str, String)> = match reference {
             Reference::Segmentation(_, id) => match segmentations.get(id) {
                 None => Some((code::NOT_FOUND, "no such segmentation".into())),
-                Some(owner) if !fits(*owner) => Some(company::wrong_company("segmentation")),
+                Some(s) if !fits(s.company_id) => Some(company::wrong_company("segmentation")),
                 Some(_) => None,
             },
             Reference::ReasonCode(_, id) => match reason_codes.get(id) {
@@ -380,12 +352,14 @@ async fn check_references(
             },
             Reference::Template(_, id) => match templates.get(id) {
                 None => Some((code::NOT_FOUND, "no such lifecycle template".into())),
-                Some(owner) if !fits(*owner) => Some(company::wrong_company("lifecycle template")),
+                Some(t) if !fits(t.company_id) => {
+                    Some(company::wrong_company("lifecycle template"))
+                }
                 Some(_) => None,
             },
             Reference::Account(_, id) => match accounts.get(id) {
                 None => Some((code::NOT_FOUND, "no such account".into())),
-                Some(owner) if !fits(*owner) => Some(company::wrong_company("account")),
+                Some(a) if !fits(a.company_id) => Some(company::wrong_company("account")),
                 Some(_) => None,
             },
             Reference::DetailType(_, id, kind) => match detail_types.get(id) {

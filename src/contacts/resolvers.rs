@@ -117,15 +117,7 @@ impl ContactsQuery {
         ctx: &Context<'_>,
         filter: Option<ContactFilter>,
     ) -> AppResult<ContactCounts> {
-        let page = PageArgs {
-            filter: filter.as_ref(),
-            order: None,
-            first: None,
-            after: None,
-            last: None,
-            before: None,
-        }
-        .validate()?;
+        let page = PageArgs::filter_only(filter.as_ref()).validate()?;
         let mut conn = db(ctx).conn().await?;
         store::contact_counts(&mut conn, viewer(ctx), &page.filter).await
     }

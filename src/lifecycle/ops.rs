@@ -10,7 +10,7 @@ use crate::db::Conn;
 use crate::error::{AppError, AppResult, ensure_unused, ensure_unused_elsewhere};
 use crate::graphql::args::not_found;
 use crate::ids::{CategoryId, CompanyId, ContactId, ReasonCodeId, StepId, TemplateId};
-use crate::settings::{self, check_company, model::ReasonCode};
+use crate::settings::{ConfigRecord, check_company, model::ReasonCode};
 use crate::time::Timestamp;
 use crate::validation::{Parsed, code};
 use crate::viewer::Viewer;
@@ -412,7 +412,7 @@ async fn check_reason(
     id: ReasonCodeId,
     company: Option<CompanyId>,
 ) -> AppResult<ReasonCode> {
-    let reason = settings::find_reason_code(c, viewer, id)
+    let reason = ReasonCode::find(c, viewer, id)
         .await?
         .ok_or_else(|| AppError::field("reasonCodeId", code::NOT_FOUND, "no such reason code"))?;
     if !company::may_use(reason.company_id, company) {

@@ -1,16 +1,16 @@
 //! Batch loads of configuration records by id, for the relations of other objects.
 
 use super::model::{Account, Company, DetailType, ReasonCode, Segmentation, User};
-use super::store;
+use super::ops::ConfigRecord as _;
 use crate::by_id_loader;
 use crate::ids::{AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, UserId};
 
-by_id_loader!(CompanyId => Company, store::companies_by_ids);
-by_id_loader!(UserId => User, store::users_by_ids);
-by_id_loader!(SegmentationId => Segmentation, store::segmentations_by_ids);
-by_id_loader!(ReasonCodeId => ReasonCode, store::reason_codes_by_ids);
-by_id_loader!(DetailTypeId => DetailType, store::detail_types_by_ids);
-by_id_loader!(AccountId => Account, store::accounts_by_ids);
+by_id_loader!(CompanyId => Company, Company::by_ids);
+by_id_loader!(UserId => User, User::by_ids);
+by_id_loader!(SegmentationId => Segmentation, Segmentation::by_ids);
+by_id_loader!(ReasonCodeId => ReasonCode, ReasonCode::by_ids);
+by_id_loader!(DetailTypeId => DetailType, DetailType::by_ids);
+by_id_loader!(AccountId => Account, Account::by_ids);
 
 /// The company of a record (`None` = tenant-wide), through the request's loader.
 pub async fn load_company(

@@ -11,8 +11,3 @@ mod store;
 
 pub use loaders::load_company;
 pub use ops::{ConfigRecord, check_company};
-/// Reads other features make of configuration records, all limited to the viewer's scope.
-pub use store::{
-    accounts_by_ids, detail_types_by_ids, find_reason_code, reason_codes_by_ids,
-    segmentations_by_ids, users_by_ids,
-};

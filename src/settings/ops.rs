@@ -1,17 +1,15 @@
 //! The operations on configuration records. Every kind is created, changed and deleted the same
 //! way, so one generic path serves them all: [`ConfigRecord`] says how a kind is stored.
 
+use std::collections::HashMap;
 use std::future::Future;
 
 use super::input::*;
 use super::model::*;
-use super::store;
 use crate::db::Conn;
 use crate::error::{AppResult, Usage, ensure_unused, ensure_unused_elsewhere};
 use crate::graphql::args::not_found;
-use crate::ids::{
-    AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TypedId, UserId,
-};
+use crate::ids::{CompanyId, ReasonCodeId, TypedId};
 use crate::time::Timestamp;
 use crate::validation::{Parsed, Validator, code};
 use crate::viewer::Viewer;
@@ -24,16 +22,26 @@ pub trait ConfigRecord: Sized + Send {
     /// What the record is called in messages.
     const ENTITY: &'static str;
 
+    fn id(&self) -> Self::Id;
+
     /// The company a new record belongs to (`None`: tenant-wide).
     fn company_of(new: &Self::New) -> Option<CompanyId>;
     /// The company a change moves the record to (`Some(None)`: tenant-wide).
     fn company_change(changes: &Self::Changes) -> Option<Option<CompanyId>>;
 
+    /// The records with these ids the viewer can see.
+    fn by_ids(
+        c: &mut Conn,
+        viewer: &Viewer,
+        ids: &[Self::Id],
+    ) -> impl Future<Output = AppResult<Vec<Self>>> + Send;
     fn find(
         c: &mut Conn,
         viewer: &Viewer,
         id: Self::Id,
-    ) -> impl Future<Output = AppResult<Option<Self>>> + Send;
+    ) -> impl Future<Output = AppResult<Option<Self>>> + Send {
+        async move { Ok(Self::by_ids(c, viewer, &[id]).await?.pop()) }
+    }
     fn insert(c: &mut Conn, new: &Self::New) -> impl Future<Output = AppResult<Self>> + Send;
     fn update(
         c: &mut Conn,
@@ -49,6 +57,19 @@ pub trait ConfigRecord: Sized + Send {
     ) -> impl Future<Output = AppResult<Vec<Usage>>> + Send;
 }
 
+/// The records with these ids the viewer can see, by id.
+pub async fn by_id<R: ConfigRecord>(
+    c: &mut Conn,
+    viewer: &Viewer,
+    ids: &[R::Id],
+) -> AppResult<HashMap<R::Id, R>> {
+    Ok(R::by_ids(c, viewer, ids)
+        .await?
+        .into_iter()
+        .map(|record| (record.id(), record))
+        .collect())
+}
+
 /// Reports `path` when `company_id` names no company the viewer can see.
 pub async fn check_company(
     c: &mut Conn,
@@ -58,7 +79,7 @@ pub async fn check_company(
     company_id: Option<CompanyId>,
 ) -> AppResult<()> {
     if let Some(id) = company_id
-        && store::find_company(c, viewer, id).await?.is_none()
+        && Company::find(c, viewer, id).await?.is_none()
     {
         v.push(
             path,
@@ -132,84 +153,3 @@ pub async fn set_archived(
     };
     update(c, viewer, id, Parsed::new(|_| changes)).await
 }
-
-/// Implements [`ConfigRecord`] with the store's functions of one kind.
-macro_rules! config_record {
-    ($record:ty, $id:ty, $new:ty, $changes:ty, $entity:literal, company: $company:tt,
-     $find:path, $insert:path, $update:path, $delete:path, usage: $usage:expr) => {
-        impl ConfigRecord for $record {
-            type Id = $id;
-            type New = $new;
-            type Changes = $changes;
-            const ENTITY: &'static str = $entity;
-
-            fn company_of(_new: &$new) -> Option<CompanyId> {
-                config_record!(@company_of $company, _new)
-            }
-
-            fn company_change(_changes: &$changes) -> Option<Option<CompanyId>> {
-                config_record!(@company_change $company, _changes)
-            }
-
-            async fn find(c: &mut Conn, viewer: &Viewer, id: $id) -> AppResult<Option<Self>> {
-                $find(c, viewer, id).await
-            }
-
-            async fn insert(c: &mut Conn, new: &$new) -> AppResult<Self> {
-                $insert(c, new).await
-            }
-
-            async fn update(c: &mut Conn, id: $id, changes: &$changes) -> AppResult<Self> {
-                $update(c, id, changes).await
-            }
-
-            async fn delete(c: &mut Conn, id: $id) -> AppResult<()> {
-                $delete(c, id).await
-            }
-
-            async fn usage(
-                c: &mut Conn,
-                id: $id,
-                outside: Option<CompanyId>,
-            ) -> AppResult<Vec<Usage>> {
-                ($usage)(c, id, outside).await
-            }
-        }
-    };
-    (@company_of true, $new:ident) => { $new.company_id };
-    (@company_of false, $new:ident) => { None };
-    (@company_change true, $changes:ident) => { $changes.company_id };
-    (@company_change false, $changes:ident) => { None };
-}
-
-/// Companies do not move.
-async fn company_usage(c: &mut Conn, id: CompanyId, _: Option<CompanyId>) -> AppResult<Vec<Usage>> {
-    store::company_usage(c, id).await
-}
-
-/// Ownership is not bound to a company: a user may move while owning contacts of others.
-async fn user_usage(c: &mut Conn, id: UserId, outside: Option<CompanyId>) -> AppResult<Vec<Usage>> {
-    match outside {
-        Some(_) => Ok(Vec::new()),
-        None => store::user_usage(c, id).await,
-    }
-}
-
-config_record!(Company, CompanyId, NewCompany, CompanyChanges, "company", company: false,
-    store::find_company, store::insert_company, store::update_company, store::delete_company,
-    usage: company_usage);
-config_record!(User, UserId, NewUser, UserChanges, "user", company: true,
-    store::find_user, store::insert_user, store::update_user, store::delete_user,
-    usage: user_usage);
-config_record!(Segmentation, SegmentationId, NewSegmentation, SegmentationChanges, "segmentation",
-    company: true, store::find_segmentation, store::insert_segmentation,
-    store::update_segmentation, store::delete_segmentation, usage: store::segmentation_usage);
-config_record!(ReasonCode, ReasonCodeId, NewReasonCode, ReasonCodeChanges, "reason code",
-    company: true, store::find_reason_code, store::insert_reason_code, store::update_reason_code,
-    store::delete_reason_code, usage: store::reason_code_usage);
-config_record!(DetailType, DetailTypeId, NewDetailType, DetailTypeChanges, "detail type",
-    company: true, store::find_detail_type, store::insert_detail_type, store::update_detail_type,
-    store::delete_detail_type, usage: store::detail_type_usage);
-config_record!(Account, AccountId, NewAccount, AccountChanges, "account", company: true,
-    store::find_account, store::insert_account, store::update_account, store::delete_account,
-    usage: store::account_usage);

@@ -6,6 +6,7 @@ use diesel_async::RunQueryDsl;
 
 use super::input::*;
 use super::model::*;
+use super::ops::ConfigRecord;
 use crate::db::Conn;
 use crate::db::schema::{
     accounts, companies, contact_accounts, contact_addresses, contact_emails, contact_phones,
@@ -20,6 +21,74 @@ use crate::{listed, outside_company, visible, with_conn};
 
 fn usage(kind: &'static str, count: i64) -> Option<Usage> {
     (count > 0).then_some(Usage { kind, count })
+}
+
+/// Implements [`ConfigRecord`] for a configuration table: batch reads limited to the viewer's
+/// scope, and the plain insert, update and delete every kind shares.
+macro_rules! config_table {
+    ($record:ty, $table:ident, $id:ty, $new:ty, $changes:ty, $entity:literal,
+     visible: $visible:ident, company: $company:tt, usage: $usage:path) => {
+        impl ConfigRecord for $record {
+            type Id = $id;
+            type New = $new;
+            type Changes = $changes;
+            const ENTITY: &'static str = $entity;
+
+            fn id(&self) -> $id {
+                self.id
+            }
+
+            fn company_of(_new: &$new) -> Option<CompanyId> {
+                config_table!(@company $company, _new)
+            }
+
+            fn company_change(_changes: &$changes) -> Option<Option<CompanyId>> {
+                config_table!(@company $company, _changes)
+            }
+
+            async fn by_ids(c: &mut Conn, viewer: &Viewer, ids: &[$id]) -> AppResult<Vec<Self>> {
+                Ok(with_conn!(c, |c| $table::table
+                    .filter($table::id.eq_any(ids))
+                    .filter(config_table!(@visible $visible, $table, viewer))
+                    .select(<$record>::as_select())
+                    .load(c)
+                    .await)?)
+            }
+
+            async fn insert(c: &mut Conn, new: &$new) -> AppResult<Self> {
+                Ok(with_conn!(c, |c| diesel::insert_into($table::table)
+                    .values(new)
+                    .returning(<$record>::as_returning())
+                    .get_result(c)
+                    .await)?)
+            }
+
+            async fn update(c: &mut Conn, id: $id, changes: &$changes) -> AppResult<Self> {
+                Ok(with_conn!(c, |c| diesel::update($table::table.find(id))
+                    .set(changes)
+                    .returning(<$record>::as_returning())
+                    .get_result(c)
+                    .await)?)
+            }
+
+            async fn delete(c: &mut Conn, id: $id) -> AppResult<()> {
+                with_conn!(c, |c| diesel::delete($table::table.find(id)).execute(c).await)?;
+                Ok(())
+            }
+
+            async fn usage(
+                c: &mut Conn,
+                id: $id,
+                outside: Option<CompanyId>,
+            ) -> AppResult<Vec<Usage>> {
+                $usage(c, id, outside).await
+            }
+        }
+    };
+    (@company true, $form:ident) => { $form.company_id };
+    (@company false, $form:ident) => { None };
+    (@visible by_company, $table:ident, $viewer:ident) => { visible!($table::company_id, $viewer) };
+    (@visible company, $table:ident, $viewer:ident) => { company_visible!($viewer) };
 }
 
 // ---- companies ------------------------------------------------------------------------------
@@ -43,58 +112,12 @@ pub async fn list_companies(conn: &mut Conn, viewer: &Viewer) -> AppResult<Vec<C
         .await)?)
 }
 
-pub async fn companies_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[CompanyId],
-) -> AppResult<Vec<Company>> {
-    Ok(with_conn!(conn, |c| companies::table
-        .filter(companies::id.eq_any(ids))
-        .filter(company_visible!(viewer))
-        .select(Company::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn find_company(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    id: CompanyId,
-) -> AppResult<Option<Company>> {
-    Ok(companies_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_company(conn: &mut Conn, new: &NewCompany) -> AppResult<Company> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(companies::table)
-        .values(new)
-        .returning(Company::as_returning())
-        .get_result(c)
-        .await)?)
-}
-
-pub async fn update_company(
+/// Every record that belongs to the company. (Companies do not move, so there is no `outside`.)
+async fn company_usage(
     conn: &mut Conn,
     id: CompanyId,
-    changes: &CompanyChanges,
-) -> AppResult<Company> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        companies::table.find(id)
-    )
-    .set(changes)
-    .returning(Company::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn delete_company(conn: &mut Conn, id: CompanyId) -> AppResult<()> {
-    with_conn!(conn, |c| diesel::delete(companies::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
-/// Every record that belongs to the company.
-pub async fn company_usage(conn: &mut Conn, id: CompanyId) -> AppResult<Vec<Usage>> {
+    _outside: Option<CompanyId>,
+) -> AppResult<Vec<Usage>> {
     let counts = with_conn!(conn, |c| {
         let contacts = contacts::table
             .filter(contacts::company_id.eq(id))
@@ -163,48 +186,16 @@ pub async fn list_users(
         .await)?)
 }
 
-pub async fn users_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[UserId],
-) -> AppResult<Vec<User>> {
-    Ok(with_conn!(conn, |c| users::table
-        .filter(users::id.eq_any(ids))
-        .filter(visible!(users::company_id, viewer))
-        .select(User::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn find_user(conn: &mut Conn, viewer: &Viewer, id: UserId) -> AppResult<Option<User>> {
-    Ok(users_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_user(conn: &mut Conn, new: &NewUser) -> AppResult<User> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(users::table)
-        .values(new)
-        .returning(User::as_returning())
-        .get_result(c)
-        .await)?)
-}
-
-pub async fn update_user(conn: &mut Conn, id: UserId, changes: &UserChanges) -> AppResult<User> {
-    Ok(with_conn!(conn, |c| diesel::update(users::table.find(id))
-        .set(changes)
-        .returning(User::as_returning())
-        .get_result(c)
-        .await)?)
-}
-
-pub async fn delete_user(conn: &mut Conn, id: UserId) -> AppResult<()> {
-    with_conn!(conn, |c| diesel::delete(users::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// Contacts the user owns. (History and documents keep working without their actor.)
-pub async fn user_usage(conn: &mut Conn, id: UserId) -> AppResult<Vec<Usage>> {
+/// Ownership is not bound to a company: a user may move while owning contacts of others.
+async fn user_usage(
+    conn: &mut Conn,
+    id: UserId,
+    outside: Option<CompanyId>,
+) -> AppResult<Vec<Usage>> {
+    if outside.is_some() {
+        return Ok(Vec::new());
+    }
     let owned = with_conn!(conn, |c| contacts::table
         .filter(contacts::owner_id.eq(id))
         .select(count_star())
@@ -229,63 +220,8 @@ pub async fn list_segmentations(
         .await)?)
 }
 
-pub async fn segmentations_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[SegmentationId],
-) -> AppResult<Vec<Segmentation>> {
-    Ok(with_conn!(conn, |c| segmentations::table
-        .filter(segmentations::id.eq_any(ids))
-        .filter(visible!(segmentations::company_id, viewer))
-        .select(Segmentation::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn find_segmentation(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    id: SegmentationId,
-) -> AppResult<Option<Segmentation>> {
-    Ok(segmentations_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_segmentation(
-    conn: &mut Conn,
-    new: &NewSegmentation,
-) -> AppResult<Segmentation> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(
-        segmentations::table
-    )
-    .values(new)
-    .returning(Segmentation::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn update_segmentation(
-    conn: &mut Conn,
-    id: SegmentationId,
-    changes: &SegmentationChanges,
-) -> AppResult<Segmentation> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        segmentations::table.find(id)
-    )
-    .set(changes)
-    .returning(Segmentation::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn delete_segmentation(conn: &mut Conn, id: SegmentationId) -> AppResult<()> {
-    with_conn!(conn, |c| diesel::delete(segmentations::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// Contacts in the segment; with `outside`, only those not of that company.
-pub async fn segmentation_usage(
+async fn segmentation_usage(
     conn: &mut Conn,
     id: SegmentationId,
     outside: Option<CompanyId>,
@@ -326,61 +262,9 @@ pub async fn list_reason_codes(
         .await)?)
 }
 
-pub async fn reason_codes_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[ReasonCodeId],
-) -> AppResult<Vec<ReasonCode>> {
-    Ok(with_conn!(conn, |c| reason_codes::table
-        .filter(reason_codes::id.eq_any(ids))
-        .filter(visible!(reason_codes::company_id, viewer))
-        .select(ReasonCode::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn find_reason_code(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    id: ReasonCodeId,
-) -> AppResult<Option<ReasonCode>> {
-    Ok(reason_codes_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_reason_code(conn: &mut Conn, new: &NewReasonCode) -> AppResult<ReasonCode> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(
-        reason_codes::table
-    )
-    .values(new)
-    .returning(ReasonCode::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn update_reason_code(
-    conn: &mut Conn,
-    id: ReasonCodeId,
-    changes: &ReasonCodeChanges,
-) -> AppResult<ReasonCode> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        reason_codes::table.find(id)
-    )
-    .set(changes)
-    .returning(ReasonCode::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn delete_reason_code(conn: &mut Conn, id: ReasonCodeId) -> AppResult<()> {
-    with_conn!(conn, |c| diesel::delete(reason_codes::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// Contacts that carry the reason and, unless only contacts `outside` a company are asked for,
 /// stage transitions that recorded it.
-pub async fn reason_code_usage(
+async fn reason_code_usage(
     conn: &mut Conn,
     id: ReasonCodeId,
     outside: Option<CompanyId>,
@@ -439,60 +323,8 @@ pub async fn list_detail_types(
         .await)?)
 }
 
-pub async fn detail_types_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[DetailTypeId],
-) -> AppResult<Vec<DetailType>> {
-    Ok(with_conn!(conn, |c| detail_types::table
-        .filter(detail_types::id.eq_any(ids))
-        .filter(visible!(detail_types::company_id, viewer))
-        .select(DetailType::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn find_detail_type(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    id: DetailTypeId,
-) -> AppResult<Option<DetailType>> {
-    Ok(detail_types_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_detail_type(conn: &mut Conn, new: &NewDetailType) -> AppResult<DetailType> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(
-        detail_types::table
-    )
-    .values(new)
-    .returning(DetailType::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn update_detail_type(
-    conn: &mut Conn,
-    id: DetailTypeId,
-    changes: &DetailTypeChanges,
-) -> AppResult<DetailType> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        detail_types::table.find(id)
-    )
-    .set(changes)
-    .returning(DetailType::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn delete_detail_type(conn: &mut Conn, id: DetailTypeId) -> AppResult<()> {
-    with_conn!(conn, |c| diesel::delete(detail_types::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// Addresses, emails and phones labelled with the type.
-pub async fn detail_type_usage(
+async fn detail_type_usage(
     conn: &mut Conn,
     id: DetailTypeId,
     outside: Option<CompanyId>,
@@ -560,58 +392,8 @@ pub async fn list_accounts(
         .await)?)
 }
 
-pub async fn accounts_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[AccountId],
-) -> AppResult<Vec<Account>> {
-    Ok(with_conn!(conn, |c| accounts::table
-        .filter(accounts::id.eq_any(ids))
-        .filter(visible!(accounts::company_id, viewer))
-        .select(Account::as_select())
-        .load(c)
-        .await)?)
-}
-
-pub async fn find_account(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    id: AccountId,
-) -> AppResult<Option<Account>> {
-    Ok(accounts_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_account(conn: &mut Conn, new: &NewAccount) -> AppResult<Account> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(accounts::table)
-        .values(new)
-        .returning(Account::as_returning())
-        .get_result(c)
-        .await)?)
-}
-
-pub async fn update_account(
-    conn: &mut Conn,
-    id: AccountId,
-    changes: &AccountChanges,
-) -> AppResult<Account> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        accounts::table.find(id)
-    )
-    .set(changes)
-    .returning(Account::as_returning())
-    .get_result(c)
-    .await)?)
-}
-
-pub async fn delete_account(conn: &mut Conn, id: AccountId) -> AppResult<()> {
-    with_conn!(conn, |c| diesel::delete(accounts::table.find(id))
-        .execute(c)
-        .await)?;
-    Ok(())
-}
-
 /// Contacts assigned to the account.
-pub async fn account_usage(
+async fn account_usage(
     conn: &mut Conn,
     id: AccountId,
     outside: Option<CompanyId>,
@@ -630,3 +412,18 @@ pub async fn account_usage(
         .await)?;
     Ok(usage("contacts", n).into_iter().collect())
 }
+
+// ---- the kinds -------------------------------------------------------------------------------
+
+config_table!(Company, companies, CompanyId, NewCompany, CompanyChanges, "company",
+    visible: company, company: false, usage: company_usage);
+config_table!(User, users, UserId, NewUser, UserChanges, "user",
+    visible: by_company, company: true, usage: user_usage);
+config_table!(Segmentation, segmentations, SegmentationId, NewSegmentation, SegmentationChanges,
+    "segmentation", visible: by_company, company: true, usage: segmentation_usage);
+config_table!(ReasonCode, reason_codes, ReasonCodeId, NewReasonCode, ReasonCodeChanges,
+    "reason code", visible: by_company, company: true, usage: reason_code_usage);
+config_table!(DetailType, detail_types, DetailTypeId, NewDetailType, DetailTypeChanges,
+    "detail type", visible: by_company, company: true, usage: detail_type_usage);
+config_table!(Account, accounts, AccountId, NewAccount, AccountChanges, "account",
+    visible: by_company, company: true, usage: account_usage);
