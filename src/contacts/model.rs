@@ -258,6 +258,31 @@ impl Contact {
     }
 }
 
+/// The GraphQL `id`, `type` (documented by `$type_doc`) and `contact` of a typed detail.
+macro_rules! typed_detail {
+    ($detail:ty, $type_doc:literal) => {
+        #[ComplexObject]
+        impl $detail {
+            pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+                Ok(self.id.to_id())
+            }
+
+            #[doc = $type_doc]
+            #[graphql(name = "type")]
+            async fn detail_type(
+                &self,
+                ctx: &Context<'_>,
+            ) -> async_graphql::Result<Option<DetailType>> {
+                load_opt(ctx, self.type_id).await
+            }
+
+            async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
+                load_opt(ctx, Some(self.contact_id)).await
+            }
+        }
+    };
+}
+
 /// An email address of a contact.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = contact_emails)]
@@ -276,22 +301,10 @@ pub struct ContactEmail {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl ContactEmail {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// Business, Personal, … (a detail type of kind EMAIL).
-    #[graphql(name = "type")]
-    async fn detail_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DetailType>> {
-        load_opt(ctx, self.type_id).await
-    }
-
-    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(self.contact_id)).await
-    }
-}
+typed_detail!(
+    ContactEmail,
+    "Business, Personal, … (a detail type of kind EMAIL)."
+);
 
 /// A phone number of a contact.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
@@ -311,22 +324,10 @@ pub struct ContactPhone {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl ContactPhone {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// Mobile, Office, … (a detail type of kind PHONE).
-    #[graphql(name = "type")]
-    async fn detail_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DetailType>> {
-        load_opt(ctx, self.type_id).await
-    }
-
-    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(self.contact_id)).await
-    }
-}
+typed_detail!(
+    ContactPhone,
+    "Mobile, Office, … (a detail type of kind PHONE)."
+);
 
 /// A postal address of a contact.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
@@ -351,22 +352,10 @@ pub struct ContactAddress {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl ContactAddress {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// Billing, Shipping, … (a detail type of kind ADDRESS).
-    #[graphql(name = "type")]
-    async fn detail_type(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<DetailType>> {
-        load_opt(ctx, self.type_id).await
-    }
-
-    async fn contact(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Contact>> {
-        load_opt(ctx, Some(self.contact_id)).await
-    }
-}
+typed_detail!(
+    ContactAddress,
+    "Billing, Shipping, … (a detail type of kind ADDRESS)."
+);
 
 /// A bank account of a contact.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]

@@ -22,6 +22,23 @@ text_enum!(
     DetailKind { Address = "ADDRESS", Email = "EMAIL", Phone = "PHONE" }
 );
 
+/// The GraphQL `id` and `company` of a record that is tenant-wide or of one company.
+macro_rules! company_record {
+    ($record:ty) => {
+        #[ComplexObject]
+        impl $record {
+            pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
+                Ok(self.id.to_id())
+            }
+
+            /// The owning company; null when tenant-wide.
+            async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
+                load_company(ctx, self.company_id).await
+            }
+        }
+    };
+}
+
 /// A company (business unit) of the tenant.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
 #[diesel(table_name = companies)]
@@ -86,17 +103,7 @@ pub struct Segmentation {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl Segmentation {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// The owning company; null when tenant-wide.
-    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
-        load_company(ctx, self.company_id).await
-    }
-}
+company_record!(Segmentation);
 
 /// Why a contact was won, lost or stays where it is.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
@@ -116,17 +123,7 @@ pub struct ReasonCode {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl ReasonCode {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// The owning company; null when tenant-wide.
-    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
-        load_company(ctx, self.company_id).await
-    }
-}
+company_record!(ReasonCode);
 
 /// A label for addresses, emails or phones (Billing, Business, Mobile, …).
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
@@ -143,17 +140,7 @@ pub struct DetailType {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl DetailType {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// The owning company; null when tenant-wide.
-    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
-        load_company(ctx, self.company_id).await
-    }
-}
+company_record!(DetailType);
 
 /// A customer account contacts can be assigned to.
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable, SimpleObject)]
@@ -169,14 +156,4 @@ pub struct Account {
     pub updated_at: Timestamp,
 }
 
-#[ComplexObject]
-impl Account {
-    pub async fn id(&self, _ctx: &Context<'_>) -> async_graphql::Result<ID> {
-        Ok(self.id.to_id())
-    }
-
-    /// The owning company; null when tenant-wide.
-    async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
-        load_company(ctx, self.company_id).await
-    }
-}
+company_record!(Account);

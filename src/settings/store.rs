@@ -118,50 +118,25 @@ async fn company_usage(
     id: CompanyId,
     _outside: Option<CompanyId>,
 ) -> AppResult<Vec<Usage>> {
+    // The rows of one table that belong to the company.
+    macro_rules! of_company {
+        ($c:ident, $table:ident) => {
+            $table::table
+                .filter($table::company_id.eq(id))
+                .select(count_star())
+                .get_result::<i64>($c)
+                .await?
+        };
+    }
     let counts = with_conn!(conn, |c| {
-        let contacts = contacts::table
-            .filter(contacts::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
-        let users = users::table
-            .filter(users::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
-        let segmentations = segmentations::table
-            .filter(segmentations::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
-        let reason_codes = reason_codes::table
-            .filter(reason_codes::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
-        let detail_types = detail_types::table
-            .filter(detail_types::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
-        let accounts = accounts::table
-            .filter(accounts::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
-        let templates = lifecycle_templates::table
-            .filter(lifecycle_templates::company_id.eq(id))
-            .select(count_star())
-            .get_result::<i64>(c)
-            .await?;
         diesel::QueryResult::Ok([
-            ("contacts", contacts),
-            ("users", users),
-            ("segmentations", segmentations),
-            ("reason codes", reason_codes),
-            ("detail types", detail_types),
-            ("accounts", accounts),
-            ("lifecycle templates", templates),
+            ("contacts", of_company!(c, contacts)),
+            ("users", of_company!(c, users)),
+            ("segmentations", of_company!(c, segmentations)),
+            ("reason codes", of_company!(c, reason_codes)),
+            ("detail types", of_company!(c, detail_types)),
+            ("accounts", of_company!(c, accounts)),
+            ("lifecycle templates", of_company!(c, lifecycle_templates)),
         ])
     })?;
     Ok(counts
