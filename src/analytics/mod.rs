@@ -2,4 +2,4 @@
 //! why deals were won or lost.
 
 pub mod resolvers;
-pub mod store;
+mod store;

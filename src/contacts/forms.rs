@@ -48,10 +48,12 @@ pub struct ContactChanges {
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = contacts)]
 pub struct Placement {
+    /// `None` keeps the contact's lifecycle.
     pub lifecycle_template_id: Option<Option<TemplateId>>,
-    pub current_step_id: Option<StepId>,
+    pub current_step_id: StepId,
     pub status: ContactStatus,
-    pub stage_changed_at: Option<Timestamp>,
+    pub stage_changed_at: Timestamp,
+    /// `None` keeps the contact's reason code.
     pub reason_code_id: Option<Option<ReasonCodeId>>,
 }
 

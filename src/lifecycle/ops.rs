@@ -295,14 +295,7 @@ pub async fn place_on_first_step(
             "the contact already stands at the start of this lifecycle".into(),
         ));
     }
-    let placement = Placement {
-        lifecycle_template_id: Some(Some(template)),
-        current_step_id: Some(first.id),
-        status: first.outcome.into(),
-        stage_changed_at: Some(Timestamp::now()),
-        reason_code_id: None,
-    };
-    place(c, viewer, contact, &placement, None, None)
+    place(c, viewer, contact, &first, Some(template), None, None)
         .await
         .map(Some)
 }
@@ -360,38 +353,43 @@ pub async fn move_to_step(c: &mut Conn, viewer: &Viewer, input: Move) -> AppResu
         reason: reason.as_ref().map(|r| r.outcome),
     };
     rules::check_move(&facts).map_err(|refusal| refusal_error(refusal, &target))?;
-    let placement = Placement {
-        lifecycle_template_id: None,
-        current_step_id: Some(target.id),
-        status: target.outcome.into(),
-        stage_changed_at: Some(Timestamp::now()),
-        reason_code_id: reason.as_ref().map(|r| Some(r.id)),
-    };
     let reason = reason.map(|r| r.id);
-    let (_, moved) = place(c, viewer, &current, &placement, reason, input.note).await?;
+    let (_, moved) = place(c, viewer, &current, &target, None, reason, input.note).await?;
     Ok(moved)
 }
 
-/// Writes a placement and the history entry of the move to it.
+/// Puts a contact on `step` now (and on `template`, when it changes lifecycle) with the status
+/// the step means, gives it `reason` (else it keeps its reason code), and records the move.
 async fn place(
     c: &mut Conn,
     viewer: &Viewer,
     contact: &Contact,
-    placement: &Placement,
+    step: &LifecycleStep,
+    template: Option<TemplateId>,
     reason: Option<ReasonCodeId>,
     note: Option<String>,
 ) -> AppResult<(Contact, Moved)> {
-    let to = placement
-        .current_step_id
-        .ok_or_else(|| AppError::internal(anyhow::anyhow!("a placement without a step")))?;
-    let at = placement.stage_changed_at.unwrap_or_else(Timestamp::now);
-    let placed = contacts::place_on_step(c, contact.id, placement).await?;
+    let at = Timestamp::now();
+    let placement = Placement {
+        lifecycle_template_id: template.map(Some),
+        current_step_id: step.id,
+        status: step.outcome.into(),
+        stage_changed_at: at,
+        reason_code_id: reason.map(Some),
+    };
+    let placed = contacts::place_on_step(c, contact.id, &placement).await?;
     let transition = store::insert_transition(
         c,
         &store::NewTransition {
             reason_code_id: reason,
             note,
-            ..store::NewTransition::new(contact.id, contact.current_step_id, to, viewer.user_id, at)
+            ..store::NewTransition::new(
+                contact.id,
+                contact.current_step_id,
+                step.id,
+                viewer.user_id,
+                at,
+            )
         },
     )
     .await?;
