@@ -9,11 +9,12 @@ use crate::db::Conn;
 use crate::db::schema::{accounts, companies, segmentations, users};
 use crate::error::AppResult;
 use crate::ids::{CompanyId, TypedId};
-use crate::settings::ConfigRecord;
+use crate::settings::ops::{self, ConfigRecord};
 use crate::settings::input::{NewAccount, NewCompany, NewSegmentation, NewUser};
 use crate::settings::model::{Account, Company, Segmentation, User};
 use crate::time::Timestamp;
-use crate::viewer::Role;
+use crate::validation::Parsed;
+use crate::viewer::{Role, Viewer};
 use crate::with_conn;
 
 diesel::define_sql_function! {
@@ -103,7 +104,7 @@ pub(super) async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppRe
                     created_at: now,
                     updated_at: now,
                 };
-                Company::insert(c, &new).await?.id.get()
+                create::<Company>(c, new).await?.id.get()
             }
         };
         for (user, email, role) in demo.users {
@@ -123,7 +124,7 @@ pub(super) async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppRe
                     created_at: now,
                     updated_at: now,
                 };
-                User::insert(c, &new).await?;
+                create::<User>(c, new).await?;
             }
         }
         for account in demo.accounts {
@@ -141,7 +142,7 @@ pub(super) async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppRe
                     created_at: now,
                     updated_at: now,
                 };
-                Account::insert(c, &new).await?;
+                create::<Account>(c, new).await?;
             }
         }
         let segment = format!("{} Key Accounts", demo.name);
@@ -159,8 +160,13 @@ pub(super) async fn ensure_demo_companies(c: &mut Conn, now: Timestamp) -> AppRe
                 created_at: now,
                 updated_at: now,
             };
-            Segmentation::insert(c, &new).await?;
+            create::<Segmentation>(c, new).await?;
         }
     }
     Ok(())
+}
+
+/// Creates a configuration record the way the API does, as the local administrator.
+async fn create<R: ConfigRecord>(c: &mut Conn, new: R::New) -> AppResult<R> {
+    ops::create::<R>(c, &Viewer::local_admin(), Parsed::new(|_| new)).await
 }
