@@ -23,6 +23,9 @@ pub trait Detail: Sized + Send {
     type Changes: Send + Sync;
     /// Whether parsing needs the region national phone numbers are read in.
     const READS_REGION: bool = false;
+    /// Whether the input names no other record (bank accounts): then it is judged whole before
+    /// the contact is looked up.
+    const NAMES_NO_RECORDS: bool = false;
 
     fn parse(
         input: &Self::Input,
@@ -247,6 +250,7 @@ impl Detail for ContactBankAccount {
     type ChangeInput = UpdateContactBankAccountInput;
     type New = NewBankAccount;
     type Changes = BankAccountChanges;
+    const NAMES_NO_RECORDS: bool = true;
 
     fn parse(
         input: &Self::Input,

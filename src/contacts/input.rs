@@ -366,6 +366,16 @@ fn settle_primaries<T>(
     primary
 }
 
+/// The accounts a contact is assigned to (`accountIds`), each also a reference to check.
+pub fn accounts(v: &mut Validator, refs: &mut Vec<Reference>, ids: &[ID]) -> Vec<AccountId> {
+    for (i, id) in ids.iter().enumerate() {
+        if let Ok(account) = crate::ids::parse::<AccountId>(id) {
+            refs.push(Reference::Account(format!("accountIds[{i}]"), account));
+        }
+    }
+    v.ids("accountIds", ids)
+}
+
 impl CreateContactInput {
     /// Validates everything that needs no database; `default_region` reads national phone
     /// numbers when no address gives a country.
@@ -413,12 +423,7 @@ impl CreateContactInput {
             self.lifecycle_template_id.as_ref(),
             Reference::Template,
         );
-        let account_ids: Vec<AccountId> = v.ids("accountIds", &self.account_ids);
-        for (i, id) in self.account_ids.iter().enumerate() {
-            if let Ok(account) = crate::ids::parse::<AccountId>(id) {
-                refs.push(Reference::Account(format!("accountIds[{i}]"), account));
-            }
-        }
+        let account_ids = accounts(v, &mut refs, &self.account_ids);
 
         let mut addresses: Vec<NewAddress> = self
             .addresses

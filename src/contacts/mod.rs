@@ -15,6 +15,7 @@ mod store;
 
 pub use forms::Placement;
 pub use model::{Contact, ContactStatus};
-pub use ops::place_on_step;
 /// Reads other features make of contacts, limited to the viewer's scope.
+/// Puts a contact on a lifecycle step (the lifecycle records the move).
+pub use store::place_on_step;
 pub use store::{count_all, find_contact, lower, lower_nullable};

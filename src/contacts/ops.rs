@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use super::details::Detail;
-use super::forms::Placement;
 use super::input::{ContactDraft, ContactUpdate, Reference};
 use super::model::Contact;
 use super::{rules, store};
@@ -17,6 +16,7 @@ use crate::lifecycle::{self, Moved};
 use crate::settings::check_company;
 use crate::settings::model::{Account, DetailType, ReasonCode, Segmentation, User};
 use crate::settings::ops::by_id;
+use crate::time::Timestamp;
 use crate::validation::{Parsed, Validator, code};
 use crate::viewer::Viewer;
 
@@ -47,15 +47,6 @@ pub async fn lock(
     Ok(current)
 }
 
-/// Puts a contact on a lifecycle step (the lifecycle records the move).
-pub async fn place_on_step(
-    c: &mut Conn,
-    id: ContactId,
-    placement: &Placement,
-) -> AppResult<Contact> {
-    store::place_on_step(c, id, placement).await
-}
-
 /// Creates a contact with its emails, phones, addresses, bank accounts and accounts, placed on
 /// the first step of its lifecycle (its company's default unless one is named).
 pub async fn create(
@@ -82,20 +73,15 @@ pub async fn create(
     check_references(c, viewer, &mut problems, company, &references).await?;
     problems.finish()?;
 
-    let template = match template {
-        Some(t) => Some(t),
-        None => lifecycle::ops::default_template(c, company).await?,
-    };
+    let (template, first) = lifecycle::ops::starting_point(c, company, template).await?;
     contact.lifecycle_template_id = template;
-    let mut created = store::insert_contact(c, &contact).await?;
-    let mut start = None;
-    if let Some(template) = template
-        && let Some((placed, moved)) =
-            lifecycle::ops::place_on_first_step(c, viewer, &created, template).await?
-    {
-        created = placed;
-        start = Some(moved);
+    if let Some(step) = first {
+        contact.current_step_id = Some(step.id);
+        contact.status = step.outcome.into();
+        contact.stage_changed_at = Some(Timestamp::now());
     }
+    let created = store::insert_contact(c, &contact).await?;
+    let start = lifecycle::ops::record_start(c, viewer, &created).await?;
     store::set_accounts(c, created.id, &account_ids).await?;
     for email in &emails {
         store::emails::insert(c, created.id, email).await?;
@@ -196,10 +182,19 @@ pub async fn add_detail<D: Detail>(
         value: input,
         mut problems,
     } = input;
-    let current = find(c, viewer, contact).await?;
-    let region = region_of::<D>(c, viewer, contact, default_region).await?;
     let mut references = Vec::new();
-    let mut new = D::parse(input, &mut problems, &mut references, region.as_deref());
+    let early = D::NAMES_NO_RECORDS.then(|| D::parse(input, &mut problems, &mut references, None));
+    if early.is_some() {
+        std::mem::take(&mut problems).finish()?;
+    }
+    let current = find(c, viewer, contact).await?;
+    let mut new = match early {
+        Some(new) => new,
+        None => {
+            let region = region_of::<D>(c, viewer, contact, default_region).await?;
+            D::parse(input, &mut problems, &mut references, region.as_deref())
+        }
+    };
     check_references(c, viewer, &mut problems, current.company_id, &references).await?;
     problems.finish()?;
     store::touch_contact(c, contact, expected_version).await?;
@@ -228,25 +223,38 @@ pub async fn change_detail<D: Detail>(
         value: input,
         mut problems,
     } = input;
-    let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
-    let contact = find(c, viewer, detail.contact_id()).await?;
-    let region = region_of::<D>(c, viewer, contact.id, default_region).await?;
     let mut references = Vec::new();
-    let mut changes = D::parse_changes(input, &mut problems, &mut references, region.as_deref());
-    check_references(c, viewer, &mut problems, contact.company_id, &references).await?;
+    let early =
+        D::NAMES_NO_RECORDS.then(|| D::parse_changes(input, &mut problems, &mut references, None));
+    if early.is_some() {
+        std::mem::take(&mut problems).finish()?;
+    }
+    let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
+    let contact = detail.contact_id();
+    let mut changes = match early {
+        Some(changes) => changes,
+        None => {
+            let owner = find(c, viewer, contact).await?;
+            let region = region_of::<D>(c, viewer, contact, default_region).await?;
+            let changes =
+                D::parse_changes(input, &mut problems, &mut references, region.as_deref());
+            check_references(c, viewer, &mut problems, owner.company_id, &references).await?;
+            changes
+        }
+    };
     problems.finish()?;
-    store::touch_contact(c, contact.id, expected_version).await?;
+    store::touch_contact(c, contact, expected_version).await?;
     if let Some(requested) = D::changed_primary(&mut changes) {
         *requested = match (detail.is_primary(), *requested) {
             (false, Some(true)) => {
-                D::clear_primary(c, contact.id).await?;
+                D::clear_primary(c, contact).await?;
                 Some(true)
             }
             (true, Some(false)) => {
-                let others = D::other_ids(c, contact.id, Some(id)).await?;
+                let others = D::other_ids(c, contact, Some(id)).await?;
                 match rules::successor(&others) {
                     Some(successor) => {
-                        D::clear_primary(c, contact.id).await?;
+                        D::clear_primary(c, contact).await?;
                         D::mark_primary(c, successor).await?;
                         Some(false)
                     }
@@ -306,6 +314,9 @@ async fn check_references(
     company: Option<CompanyId>,
     references: &[Reference],
 ) -> AppResult<()> {
+    if references.is_empty() {
+        return Ok(());
+    }
     let (mut segmentations, mut reason_codes, mut users) = (Vec::new(), Vec::new(), Vec::new());
     let (mut templates, mut accounts, mut detail_types) = (Vec::new(), Vec::new(), Vec::new());
     for reference in references {

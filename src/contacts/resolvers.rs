@@ -12,15 +12,23 @@ use crate::documents::DocumentStorage;
 use crate::error::AppResult;
 use crate::graphql::args::record_id;
 use crate::graphql::context::{db, default_phone_region, viewer};
-use crate::ids::{AccountId, ContactId, TypedId};
+use crate::ids::{ContactId, TypedId};
 use crate::validation::{Parsed, Validator};
 
-/// Parses the id of the contact a detail is added to, with the detail's own problems to come.
-fn contact_of_detail(contact_id: &ID) -> AppResult<(ContactId, Validator)> {
+/// Parses the id a detail mutation names. When it is bad the mutation stops here, and the
+/// input's own problems (`judge`) are reported with it, so a client sees every bad field at once.
+fn target<T: TypedId>(
+    path: &str,
+    id: &ID,
+    judge: impl FnOnce(&mut Validator),
+) -> AppResult<(T, Validator)> {
     let mut problems = Validator::new();
-    let contact = problems.id::<ContactId>("contactId", contact_id);
-    let contact = problems.require(contact)?;
-    Ok((contact, problems))
+    let parsed = problems.id::<T>(path, id);
+    if parsed.is_none() {
+        judge(&mut problems);
+    }
+    let id = problems.require(parsed)?;
+    Ok((id, problems))
 }
 
 async fn add_detail<D: Detail>(
@@ -29,12 +37,14 @@ async fn add_detail<D: Detail>(
     input: &D::Input,
     expected_version: Option<i64>,
 ) -> AppResult<D> {
-    let (contact, problems) = contact_of_detail(contact_id)?;
+    let (viewer, region) = (viewer(ctx), default_phone_region(ctx));
+    let (contact, problems) = target::<ContactId>("contactId", contact_id, |v| {
+        D::parse(input, v, &mut Vec::new(), region);
+    })?;
     let input = Parsed {
         value: input,
         problems,
     };
-    let (viewer, region) = (viewer(ctx), default_phone_region(ctx));
     db(ctx)
         .transaction(async move |c| {
             ops::add_detail::<D>(c, viewer, contact, input, region, expected_version).await
@@ -48,9 +58,14 @@ async fn change_detail<D: Detail>(
     input: &D::ChangeInput,
     expected_version: Option<i64>,
 ) -> AppResult<D> {
-    let id = record_id::<D::Id>(id)?;
-    let input = Parsed::new(|_| input);
     let (viewer, region) = (viewer(ctx), default_phone_region(ctx));
+    let (id, problems) = target::<D::Id>("id", id, |v| {
+        D::parse_changes(input, v, &mut Vec::new(), region);
+    })?;
+    let input = Parsed {
+        value: input,
+        problems,
+    };
     db(ctx)
         .transaction(async move |c| {
             ops::change_detail::<D>(c, viewer, id, input, region, expected_version).await
@@ -187,16 +202,8 @@ impl ContactsMutation {
     ) -> AppResult<Contact> {
         let mut problems = Validator::new();
         let contact = problems.id::<ContactId>("contactId", &contact_id);
-        let accounts: Vec<AccountId> = problems.ids("accountIds", &account_ids);
-        let references: Vec<Reference> = account_ids
-            .iter()
-            .enumerate()
-            .filter_map(|(i, id)| {
-                crate::ids::parse(id)
-                    .ok()
-                    .map(|a| Reference::Account(format!("accountIds[{i}]"), a))
-            })
-            .collect();
+        let mut references = Vec::new();
+        let accounts = accounts(&mut problems, &mut references, &account_ids);
         let contact = problems.require(contact)?;
         let input = Parsed {
             value: (accounts, references),

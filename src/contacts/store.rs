@@ -177,7 +177,6 @@ macro_rules! detail_table {
             use crate::db::schema::{$table, contacts};
             use crate::error::AppResult;
             use crate::ids::ContactId;
-            use crate::time::Timestamp;
             use crate::viewer::Viewer;
             use crate::{visible, with_conn};
 
@@ -233,10 +232,6 @@ macro_rules! detail_table {
 
             detail_table!(@primary $table, $id, $has_primary);
 
-            #[allow(dead_code)]
-            fn now() -> Timestamp {
-                Timestamp::now()
-            }
         }
     };
     (@order $table:ident, true) => {
@@ -268,7 +263,7 @@ macro_rules! detail_table {
                     .filter($table::contact_id.eq(contact_id))
                     .filter($table::is_primary.eq(true))
             )
-            .set(($table::is_primary.eq(false), $table::updated_at.eq(now())))
+            .set(($table::is_primary.eq(false), $table::updated_at.eq(crate::time::Timestamp::now())))
             .execute(c)
             .await)?;
             Ok(())
@@ -276,7 +271,7 @@ macro_rules! detail_table {
 
         pub async fn mark_primary(conn: &mut Conn, id: $id) -> AppResult<()> {
             with_conn!(conn, |c| diesel::update($table::table.find(id))
-                .set(($table::is_primary.eq(true), $table::updated_at.eq(now())))
+                .set(($table::is_primary.eq(true), $table::updated_at.eq(crate::time::Timestamp::now())))
                 .execute(c)
                 .await)?;
             Ok(())
@@ -799,7 +794,8 @@ pub async fn foreign_references(
 }
 
 /// Puts a contact on a step (after its version was bumped by [`touch_contact`]): the step, the
-/// status it means, when it moved, and optionally its template and reason code.
+/// status it means, when it moved, and optionally its template and reason code. The lifecycle
+/// records the move.
 pub async fn place_on_step(
     conn: &mut Conn,
     id: ContactId,

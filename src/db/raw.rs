@@ -73,10 +73,6 @@ impl Sql {
         }
     }
 
-    pub fn kind(&self) -> BackendKind {
-        self.kind
-    }
-
     pub fn text(&self) -> &str {
         &self.text
     }

@@ -3,7 +3,8 @@
 
 use super::input::*;
 use super::model::*;
-use super::{rules, store};
+use super::rules;
+use super::store::{self, NewTransition};
 use crate::company;
 use crate::contacts::{self, Contact, Placement};
 use crate::db::Conn;
@@ -271,12 +272,35 @@ pub struct Moved {
     pub company_id: Option<CompanyId>,
 }
 
-/// The default lifecycle of a company: its own default template, else the tenant-wide one.
-pub async fn default_template(
+/// Where a new contact of `company` starts: on `template` (else its company's default
+/// lifecycle, else the tenant-wide one), at the template's first step if it has steps.
+pub async fn starting_point(
     c: &mut Conn,
     company: Option<CompanyId>,
-) -> AppResult<Option<TemplateId>> {
-    store::default_template(c, company).await
+    template: Option<TemplateId>,
+) -> AppResult<(Option<TemplateId>, Option<LifecycleStep>)> {
+    let template = match template {
+        Some(t) => Some(t),
+        None => store::default_template(c, company).await?,
+    };
+    let first = match template {
+        Some(t) => store::first_step(c, t).await?,
+        None => None,
+    };
+    Ok((template, first))
+}
+
+/// Records a new contact's entry into the step it was created on (see [`starting_point`]).
+pub async fn record_start(
+    c: &mut Conn,
+    viewer: &Viewer,
+    contact: &Contact,
+) -> AppResult<Option<Moved>> {
+    let (Some(step), Some(at)) = (contact.current_step_id, contact.stage_changed_at) else {
+        return Ok(None);
+    };
+    let entry = NewTransition::new(contact.id, None, step, viewer.user_id, at);
+    record(c, &entry, contact.company_id).await.map(Some)
 }
 
 /// Puts a contact on the first step of `template` and records the move in its history; `None`
@@ -315,8 +339,7 @@ pub async fn assign(
             AppError::field("templateId", code::NOT_FOUND, "no such lifecycle template")
         })?;
     if !company::may_use(found.company_id, current.company_id) {
-        let (field_code, message) = company::wrong_company("lifecycle template");
-        return Err(AppError::field("templateId", field_code, message));
+        return Err(other_company("templateId", "lifecycle template"));
     }
     place_on_first_step(c, viewer, &current, template)
         .await?
@@ -378,29 +401,32 @@ async fn place(
         reason_code_id: reason.map(Some),
     };
     let placed = contacts::place_on_step(c, contact.id, &placement).await?;
-    let transition = store::insert_transition(
-        c,
-        &store::NewTransition {
-            reason_code_id: reason,
-            note,
-            ..store::NewTransition::new(
-                contact.id,
-                contact.current_step_id,
-                step.id,
-                viewer.user_id,
-                at,
-            )
-        },
-    )
-    .await?;
-    let company_id = placed.company_id;
-    Ok((
-        placed,
-        Moved {
-            transition,
-            company_id,
-        },
-    ))
+    let entry = NewTransition {
+        reason_code_id: reason,
+        note,
+        ..NewTransition::new(
+            contact.id,
+            contact.current_step_id,
+            step.id,
+            viewer.user_id,
+            at,
+        )
+    };
+    let moved = record(c, &entry, placed.company_id).await?;
+    Ok((placed, moved))
+}
+
+/// Appends a move to the history.
+async fn record(
+    c: &mut Conn,
+    entry: &NewTransition,
+    company_id: Option<CompanyId>,
+) -> AppResult<Moved> {
+    let transition = store::insert_transition(c, entry).await?;
+    Ok(Moved {
+        transition,
+        company_id,
+    })
 }
 
 /// A reason code the contact may be given: visible, of its company or tenant-wide, not archived.
@@ -414,8 +440,7 @@ async fn check_reason(
         .await?
         .ok_or_else(|| AppError::field("reasonCodeId", code::NOT_FOUND, "no such reason code"))?;
     if !company::may_use(reason.company_id, company) {
-        let (field_code, message) = company::wrong_company("reason code");
-        return Err(AppError::field("reasonCodeId", field_code, message));
+        return Err(other_company("reasonCodeId", "reason code"));
     }
     if reason.archived {
         return Err(AppError::field(
@@ -425,6 +450,12 @@ async fn check_reason(
         ));
     }
     Ok(reason)
+}
+
+/// The contact may not use this `what` of another company (`path` names it).
+fn other_company(path: &str, what: &str) -> AppError {
+    let (field_code, message) = company::wrong_company(what);
+    AppError::field(path, field_code, message)
 }
 
 fn refusal_error(refusal: rules::MoveRefusal, target: &LifecycleStep) -> AppError {

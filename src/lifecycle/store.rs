@@ -616,27 +616,25 @@ pub async fn rebuild_progress(conn: &mut Conn, template_id: TemplateId) -> AppRe
     )
     .execute(c)
     .await)?;
-    // The template is bound once and referred to twice (`$1` and `?1` name the same value).
-    let marker = match conn.kind() {
-        crate::db::BackendKind::Postgres => "$1",
-        crate::db::BackendKind::Sqlite => "?1",
-    };
-    let sql = format!(
+    let mut sql = Sql::new(conn.kind());
+    sql.push(
         "INSERT INTO lifecycle_progress (contact_id, template_id, furthest_step_id) \
-         SELECT r.contact_id, {marker}, r.step_id FROM ( \
+         SELECT r.contact_id, ",
+    )
+    .bind(template_id.0)
+    .push(
+        ", r.step_id FROM ( \
            SELECT t.contact_id, s.id AS step_id, ROW_NUMBER() OVER ( \
              PARTITION BY t.contact_id \
              ORDER BY g.position DESC, g.id DESC, s.position DESC, s.id DESC) AS n \
            FROM stage_transitions t \
            JOIN lifecycle_steps s ON s.id = t.to_step_id \
            JOIN lifecycle_categories g ON g.id = s.category_id \
-           WHERE g.template_id = {marker} AND s.outcome <> 'LOST' \
-         ) r WHERE r.n = 1"
-    );
-    with_conn!(conn, |c| diesel::sql_query(sql.as_str())
-        .bind::<diesel::sql_types::BigInt, _>(template_id)
-        .execute(c)
-        .await)?;
+           WHERE g.template_id = ",
+    )
+    .bind(template_id.0)
+    .push(" AND s.outcome <> 'LOST') r WHERE r.n = 1");
+    sql.execute(conn).await?;
     Ok(())
 }
 

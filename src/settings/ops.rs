@@ -21,6 +21,9 @@ pub trait ConfigRecord: Sized + Send {
     type Changes: Send + Sync;
     /// What the record is called in messages.
     const ENTITY: &'static str;
+    /// Whether records of this kind belong to a company or the tenant (all but companies); a
+    /// kind that does not is judged whole before the record is looked up.
+    const OWNED_BY_COMPANY: bool;
 
     fn id(&self) -> Self::Id;
 
@@ -115,6 +118,9 @@ pub async fn update<R: ConfigRecord>(
         value: changes,
         mut problems,
     } = input;
+    if !R::OWNED_BY_COMPANY {
+        std::mem::take(&mut problems).finish()?;
+    }
     R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     let moved_to = R::company_change(&changes);
     if let Some(company) = moved_to {

@@ -33,6 +33,7 @@ macro_rules! config_table {
             type New = $new;
             type Changes = $changes;
             const ENTITY: &'static str = $entity;
+            const OWNED_BY_COMPANY: bool = $company;
 
             fn id(&self) -> $id {
                 self.id

@@ -432,3 +432,36 @@ api_test!(
         );
     }
 );
+
+api_test!(
+    async fn a_bad_detail_id_is_reported_with_the_inputs_other_problems(app) {
+        let bad_id = app
+            .graphql(
+                "mutation { updateContactEmail(id: \"Contact:1\", input: { email: \"not an email\" }) { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            bad_id.fields(),
+            fields(&[("id", "WRONG_ID_TYPE"), ("email", "INVALID")])
+        );
+        let bad_contact = app
+            .graphql(
+                "mutation { addContactBankAccount(contactId: \"x\", input: { name: \"\", iban: \"GB00\" }) { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            bad_contact.fields(),
+            fields(&[("contactId", "INVALID_ID"), ("name", "REQUIRED"), ("iban", "INVALID")])
+        );
+        // A bank account's input is judged before the contact is looked up.
+        let unknown_contact = app
+            .graphql(
+                "mutation { addContactBankAccount(contactId: \"Contact:999\", input: { name: \"Main\", iban: \"GB00\" }) { id } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(unknown_contact.fields(), fields(&[("iban", "INVALID")]));
+    }
+);
