@@ -58,22 +58,13 @@ pub async fn create(
         value: draft,
         mut problems,
     } = input;
-    let ContactDraft {
-        mut contact,
-        template,
-        account_ids,
-        emails,
-        phones,
-        addresses,
-        bank_accounts,
-        references,
-    } = draft;
+    let mut contact = draft.contact;
     let company = contact.company_id;
     check_company(c, viewer, &mut problems, "companyId", company).await?;
-    check_references(c, viewer, &mut problems, company, &references).await?;
+    check_references(c, viewer, &mut problems, company, &draft.references).await?;
     problems.finish()?;
 
-    let (template, first) = lifecycle::ops::starting_point(c, company, template).await?;
+    let (template, first) = lifecycle::ops::starting_point(c, company, draft.template).await?;
     contact.lifecycle_template_id = template;
     if let Some(step) = first {
         contact.current_step_id = Some(step.id);
@@ -82,17 +73,17 @@ pub async fn create(
     }
     let created = store::insert_contact(c, &contact).await?;
     let start = lifecycle::ops::record_start(c, viewer, &created).await?;
-    store::set_accounts(c, created.id, &account_ids).await?;
-    for email in &emails {
+    store::set_accounts(c, created.id, &draft.account_ids).await?;
+    for email in &draft.emails {
         store::emails::insert(c, created.id, email).await?;
     }
-    for phone in &phones {
+    for phone in &draft.phones {
         store::phones::insert(c, created.id, phone).await?;
     }
-    for address in &addresses {
+    for address in &draft.addresses {
         store::addresses::insert(c, created.id, address).await?;
     }
-    for account in &bank_accounts {
+    for account in &draft.bank_accounts {
         store::bank_accounts::insert(c, created.id, account).await?;
     }
     Ok((created, start))
@@ -183,10 +174,8 @@ pub async fn add_detail<D: Detail>(
         mut problems,
     } = input;
     let mut references = Vec::new();
-    let early = D::NAMES_NO_RECORDS.then(|| D::parse(input, &mut problems, &mut references, None));
-    if early.is_some() {
-        std::mem::take(&mut problems).finish()?;
-    }
+    let early =
+        judged_before_lookup::<D, _>(&mut problems, |v| D::parse(input, v, &mut Vec::new(), None))?;
     let current = find(c, viewer, contact).await?;
     let mut new = match early {
         Some(new) => new,
@@ -224,11 +213,9 @@ pub async fn change_detail<D: Detail>(
         mut problems,
     } = input;
     let mut references = Vec::new();
-    let early =
-        D::NAMES_NO_RECORDS.then(|| D::parse_changes(input, &mut problems, &mut references, None));
-    if early.is_some() {
-        std::mem::take(&mut problems).finish()?;
-    }
+    let early = judged_before_lookup::<D, _>(&mut problems, |v| {
+        D::parse_changes(input, v, &mut Vec::new(), None)
+    })?;
     let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     let contact = detail.contact_id();
     let mut changes = match early {
@@ -284,6 +271,20 @@ pub async fn remove_detail<D: Detail>(
         }
     }
     Ok(id)
+}
+
+/// For kinds whose input names no other record (bank accounts), parses it and reports its
+/// problems before anything is looked up; `None` for the others, parsed once the contact is known.
+fn judged_before_lookup<D: Detail, T>(
+    problems: &mut Validator,
+    parse: impl FnOnce(&mut Validator) -> T,
+) -> AppResult<Option<T>> {
+    if !D::NAMES_NO_RECORDS {
+        return Ok(None);
+    }
+    let value = parse(problems);
+    std::mem::take(problems).finish()?;
+    Ok(Some(value))
 }
 
 /// The region national phone numbers of this contact are read in: its primary address
