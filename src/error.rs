@@ -120,6 +120,10 @@ pub enum AppError {
     ReasonRequired(String),
     PayloadTooLarge(String),
     ServiceUnavailable(String),
+    /// No valid credentials (answered with HTTP 401).
+    Unauthenticated(String),
+    /// The viewer may not do this; the message names what is missing.
+    Forbidden(String),
     /// Something the client cannot fix; logged in full, answered with a generic message.
     Internal(Arc<anyhow::Error>),
 }
@@ -156,6 +160,8 @@ impl AppError {
             Self::ReasonRequired(_) => ErrorCode::ReasonRequired,
             Self::PayloadTooLarge(_) => ErrorCode::PayloadTooLarge,
             Self::ServiceUnavailable(_) => ErrorCode::ServiceUnavailable,
+            Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -182,7 +188,9 @@ impl AppError {
             | Self::InvalidStageTransition(message)
             | Self::ReasonRequired(message)
             | Self::PayloadTooLarge(message)
-            | Self::ServiceUnavailable(message) => message.clone(),
+            | Self::ServiceUnavailable(message)
+            | Self::Unauthenticated(message)
+            | Self::Forbidden(message) => message.clone(),
             Self::VersionConflict { current_version } => format!(
                 "the record was changed by someone else; its current version is {current_version}"
             ),

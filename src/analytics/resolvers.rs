@@ -152,6 +152,7 @@ impl AnalyticsQuery {
         filter: Option<ContactFilter>,
         group_by: Vec<ContactStatsGroup>,
     ) -> AppResult<Vec<ContactStat>> {
+        viewer(ctx).may_read_analytics()?;
         let page = PageArgs::filter_only(filter.as_ref()).validate()?;
         let viewer = viewer(ctx);
         let mut conn = db(ctx).conn().await?;
@@ -216,6 +217,7 @@ impl AnalyticsQuery {
         group_by: Vec<ReasonCodeStatsGroup>,
         #[graphql(default_with = "Period::Month")] period: Period,
     ) -> AppResult<Vec<ReasonCodeStat>> {
+        viewer(ctx).may_read_analytics()?;
         let filter = filter.unwrap_or_default();
         let mut v = Validator::new();
         let sql_filter = ReasonFilter {

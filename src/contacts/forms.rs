@@ -30,6 +30,9 @@ pub struct NewContact {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// Who created the contact (set by the operation, not the input).
+    pub created_by: Option<UserId>,
+    pub updated_by: Option<UserId>,
 }
 
 #[derive(Debug, Default, AsChangeset)]

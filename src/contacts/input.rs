@@ -415,6 +415,8 @@ impl CreateContactInput {
             version: 1,
             created_at: now,
             updated_at: now,
+            created_by: None,
+            updated_by: None,
         };
         let template = reference(
             v,

@@ -65,6 +65,10 @@ pub struct Contact {
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    #[graphql(skip)]
+    pub created_by: Option<UserId>,
+    #[graphql(skip)]
+    pub updated_by: Option<UserId>,
 }
 
 #[ComplexObject]
@@ -89,6 +93,16 @@ impl Contact {
 
     async fn owner(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
         load_opt(ctx, self.owner_id).await
+    }
+
+    /// Who created the contact; null when made by the local administrator or an import.
+    async fn created_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        load_opt(ctx, self.created_by).await
+    }
+
+    /// Who last changed the contact, its details, lifecycle or documents.
+    async fn updated_by(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<User>> {
+        load_opt(ctx, self.updated_by).await
     }
 
     /// Accounts the contact is assigned to, by name.

@@ -35,7 +35,7 @@ pub async fn lock(
     id: ContactId,
     expected: Option<i64>,
 ) -> AppResult<Contact> {
-    let current = store::touch_contact(c, id, expected)
+    let current = store::touch_contact(c, id, expected, viewer.user_id)
         .await
         .map_err(|e| match e {
             AppError::NotFound { .. } => not_found(id),
@@ -44,6 +44,14 @@ pub async fn lock(
     if !viewer.sees(current.company_id) {
         return Err(not_found(id));
     }
+    viewer.may_change_contact(current.owner_id)?;
+    Ok(current)
+}
+
+/// The contact with this id, when the viewer can see it and may change it.
+async fn find_changeable(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Contact> {
+    let current = find(c, viewer, id).await?;
+    viewer.may_change_contact(current.owner_id)?;
     Ok(current)
 }
 
@@ -59,6 +67,9 @@ pub async fn create(
         mut problems,
     } = input;
     let mut contact = draft.contact;
+    viewer.may_change_contact(contact.owner_id)?;
+    contact.created_by = viewer.user_id;
+    contact.updated_by = viewer.user_id;
     let company = contact.company_id;
     check_company(c, viewer, &mut problems, "companyId", company).await?;
     check_references(c, viewer, &mut problems, company, &draft.references).await?;
@@ -102,14 +113,18 @@ pub async fn update(
         value: update,
         mut problems,
     } = input;
-    let current = find(c, viewer, id).await?;
+    let current = find_changeable(c, viewer, id).await?;
+    if let Some(owner) = update.changes.owner_id {
+        viewer.may_change_contact(owner)?;
+    }
     let company = update.changes.company_id.unwrap_or(current.company_id);
     if let Some(new_company) = update.changes.company_id {
         check_company(c, viewer, &mut problems, "companyId", new_company).await?;
     }
     check_references(c, viewer, &mut problems, company, &update.references).await?;
     problems.finish()?;
-    let updated = store::update_contact(c, id, &update.changes, expected_version).await?;
+    let updated =
+        store::update_contact(c, id, &update.changes, expected_version, viewer.user_id).await?;
     if update.changes.company_id.is_some() {
         let foreign = store::foreign_references(c, id).await?;
         if !foreign.is_empty() {
@@ -129,10 +144,10 @@ pub async fn update(
 /// Deletes a contact with its details, account links, history and document rows; returns the
 /// storage keys of its documents, whose bytes the caller deletes after commit.
 pub async fn delete(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Vec<String>> {
-    find(c, viewer, id).await?;
+    find_changeable(c, viewer, id).await?;
     // Lock the contact first: an upload committing meanwhile would otherwise add a document
     // whose bytes this delete never hears of.
-    store::touch_contact(c, id, None).await?;
+    store::touch_contact(c, id, None, viewer.user_id).await?;
     let keys = crate::documents::storage_keys_of_contact(c, id).await?;
     store::delete_contact(c, id).await?;
     Ok(keys)
@@ -150,10 +165,10 @@ pub async fn set_accounts(
         value: (accounts, references),
         mut problems,
     } = input;
-    let current = find(c, viewer, id).await?;
+    let current = find_changeable(c, viewer, id).await?;
     check_references(c, viewer, &mut problems, current.company_id, &references).await?;
     problems.finish()?;
-    let updated = store::touch_contact(c, id, expected_version).await?;
+    let updated = store::touch_contact(c, id, expected_version, viewer.user_id).await?;
     store::set_accounts(c, id, &accounts).await?;
     Ok(updated)
 }
@@ -176,7 +191,7 @@ pub async fn add_detail<D: Detail>(
     let mut references = Vec::new();
     let early =
         judged_before_lookup::<D, _>(&mut problems, |v| D::parse(input, v, &mut Vec::new(), None))?;
-    let current = find(c, viewer, contact).await?;
+    let current = find_changeable(c, viewer, contact).await?;
     let mut new = match early {
         Some(new) => new,
         None => {
@@ -186,7 +201,7 @@ pub async fn add_detail<D: Detail>(
     };
     check_references(c, viewer, &mut problems, current.company_id, &references).await?;
     problems.finish()?;
-    store::touch_contact(c, contact, expected_version).await?;
+    store::touch_contact(c, contact, expected_version, viewer.user_id).await?;
     if let Some(flag) = D::new_primary(&mut new) {
         let existing = D::other_ids(c, contact, None).await?;
         *flag = rules::added_is_primary(existing.len(), Some(*flag));
@@ -218,10 +233,10 @@ pub async fn change_detail<D: Detail>(
     })?;
     let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     let contact = detail.contact_id();
+    let owner = find_changeable(c, viewer, contact).await?;
     let mut changes = match early {
         Some(changes) => changes,
         None => {
-            let owner = find(c, viewer, contact).await?;
             let region = region_of::<D>(c, viewer, contact, default_region).await?;
             let changes =
                 D::parse_changes(input, &mut problems, &mut references, region.as_deref());
@@ -230,7 +245,7 @@ pub async fn change_detail<D: Detail>(
         }
     };
     problems.finish()?;
-    store::touch_contact(c, contact, expected_version).await?;
+    store::touch_contact(c, contact, expected_version, viewer.user_id).await?;
     if let Some(requested) = D::changed_primary(&mut changes) {
         *requested = match (detail.is_primary(), *requested) {
             (false, Some(true)) => {
@@ -262,7 +277,8 @@ pub async fn remove_detail<D: Detail>(
     expected_version: Option<i64>,
 ) -> AppResult<D::Id> {
     let detail = D::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
-    store::touch_contact(c, detail.contact_id(), expected_version).await?;
+    find_changeable(c, viewer, detail.contact_id()).await?;
+    store::touch_contact(c, detail.contact_id(), expected_version, viewer.user_id).await?;
     D::delete(c, id).await?;
     if detail.is_primary() {
         let others = D::other_ids(c, detail.contact_id(), Some(id)).await?;

@@ -9,7 +9,7 @@ use super::model::Contact;
 use crate::db::Conn;
 use crate::db::schema::{accounts, contact_accounts, contacts};
 use crate::error::{AppError, AppResult};
-use crate::ids::{AccountId, ContactId};
+use crate::ids::{AccountId, ContactId, UserId};
 use crate::settings::model::Account;
 use crate::time::Timestamp;
 use crate::viewer::Viewer;
@@ -51,6 +51,7 @@ pub async fn update_contact(
     id: ContactId,
     changes: &ContactChanges,
     expected: Option<i64>,
+    actor: Option<UserId>,
 ) -> AppResult<Contact> {
     let (check, version) = (expected.is_some(), expected.unwrap_or(0));
     let now = Timestamp::now();
@@ -65,6 +66,7 @@ pub async fn update_contact(
         changes,
         contacts::version.eq(contacts::version + 1),
         contacts::updated_at.eq(now),
+        contacts::updated_by.eq(actor),
     ))
     .returning(Contact::as_returning())
     .get_result(c)
@@ -90,8 +92,9 @@ pub async fn touch_contact(
     conn: &mut Conn,
     id: ContactId,
     expected: Option<i64>,
+    actor: Option<UserId>,
 ) -> AppResult<Contact> {
-    update_contact(conn, id, &ContactChanges::default(), expected).await
+    update_contact(conn, id, &ContactChanges::default(), expected, actor).await
 }
 
 pub async fn delete_contact(conn: &mut Conn, id: ContactId) -> AppResult<()> {

@@ -130,6 +130,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
     }
 }
 
@@ -242,6 +244,31 @@ diesel::joinable!(contacts -> lifecycle_templates (lifecycle_template_id));
 diesel::joinable!(contacts -> lifecycle_steps (current_step_id));
 diesel::joinable!(contact_accounts -> contacts (contact_id));
 diesel::joinable!(contact_accounts -> accounts (account_id));
+diesel::table! {
+    user_companies (user_id, company_id) {
+        user_id -> BigInt,
+        company_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        secret_hash -> Text,
+        read_only -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(user_companies -> users (user_id));
 diesel::joinable!(stage_transitions -> contacts (contact_id));
 diesel::joinable!(contact_bank_accounts -> contacts (contact_id));
 diesel::joinable!(contact_addresses -> contacts (contact_id));
@@ -271,4 +298,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_phones,
     contact_documents,
     lifecycle_progress,
+    user_companies,
+    api_tokens,
 );

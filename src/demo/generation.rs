@@ -91,6 +91,8 @@ pub(super) fn generate_contact(
             version: 1,
             created_at,
             updated_at: stage_changed_at.unwrap_or(created_at),
+            created_by: None,
+            updated_by: None,
         },
         account_ids: pick_accounts(rng, &scope.accounts),
         emails: emails(

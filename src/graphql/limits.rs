@@ -109,7 +109,7 @@ fn has_code(error: &ServerError) -> bool {
         .is_some_and(|ext| ext.get("code").is_some())
 }
 
-fn set_code(error: &mut ServerError, code: ErrorCode) {
+pub(crate) fn set_code(error: &mut ServerError, code: ErrorCode) {
     error
         .extensions
         .get_or_insert_with(Default::default)

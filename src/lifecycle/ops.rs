@@ -29,6 +29,7 @@ pub async fn create_template(
         mut problems,
     } = input;
     let company = tree.template.company_id;
+    viewer.may_configure(company)?;
     check_company(c, viewer, &mut problems, "companyId", company).await?;
     problems.finish()?;
     // Unmark the scope's old default first: the unique index allows one at a time.
@@ -52,7 +53,9 @@ pub async fn update_template(
     let current = store::find_template(c, viewer, id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    viewer.may_configure(current.company_id)?;
     if let Some(company) = changes.company_id {
+        viewer.may_configure(company)?;
         check_company(c, viewer, &mut problems, "companyId", company).await?;
     }
     problems.finish()?;
@@ -71,14 +74,24 @@ pub async fn update_template(
 
 /// Deletes a template no contact stands on and no history refers to.
 pub async fn delete_template(c: &mut Conn, viewer: &Viewer, id: TemplateId) -> AppResult<()> {
-    store::find_template(c, viewer, id)
-        .await?
-        .ok_or_else(|| not_found(id))?;
+    may_configure_template(c, viewer, id).await?;
     ensure_unused(
         "lifecycle template",
         store::template_usage(c, id, None).await?,
     )?;
     store::delete_template(c, id).await
+}
+
+/// Whether the viewer may change `template`'s path (a template it cannot see is not found).
+async fn may_configure_template(
+    c: &mut Conn,
+    viewer: &Viewer,
+    template: TemplateId,
+) -> AppResult<()> {
+    let found = store::find_template(c, viewer, template)
+        .await?
+        .ok_or_else(|| not_found(template))?;
+    viewer.may_configure(found.company_id)
 }
 
 // ---- categories -------------------------------------------------------------------------------
@@ -93,10 +106,11 @@ pub async fn create_category(
         value: draft,
         mut problems,
     } = input;
-    if let Some(template) = draft.template
-        && store::find_template(c, viewer, template).await?.is_none()
-    {
-        problems.push("templateId", code::NOT_FOUND, "no such lifecycle template");
+    if let Some(template) = draft.template {
+        match store::find_template(c, viewer, template).await? {
+            Some(found) => viewer.may_configure(found.company_id)?,
+            None => problems.push("templateId", code::NOT_FOUND, "no such lifecycle template"),
+        }
     }
     let template = problems.require(draft.template)?;
     problems.finish()?;
@@ -127,9 +141,10 @@ pub async fn update_category(
     id: CategoryId,
     changes: &CategoryChanges,
 ) -> AppResult<LifecycleCategory> {
-    store::find_category(c, viewer, id)
+    let category = store::find_category(c, viewer, id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    may_configure_template(c, viewer, category.template_id).await?;
     store::update_category(c, id, changes).await
 }
 
@@ -138,6 +153,7 @@ pub async fn delete_category(c: &mut Conn, viewer: &Viewer, id: CategoryId) -> A
     let category = store::find_category(c, viewer, id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    may_configure_template(c, viewer, category.template_id).await?;
     let steps = store::step_ids_of_category(c, id).await?;
     ensure_unused("lifecycle category", store::steps_usage(c, &steps).await?)?;
     store::delete_category(c, id).await?;
@@ -155,6 +171,7 @@ pub async fn reorder_categories(
     let found = store::find_template(c, viewer, template)
         .await?
         .ok_or_else(|| not_found(template))?;
+    viewer.may_configure(found.company_id)?;
     let current = store::category_ids_of_template(c, template).await?;
     rules::check_reorder(&current, ids)
         .map_err(|message| AppError::field("ids", code::INVALID, message))?;
@@ -176,10 +193,11 @@ pub async fn create_step(
         value: draft,
         mut problems,
     } = input;
-    if let Some(category) = draft.category
-        && store::find_category(c, viewer, category).await?.is_none()
-    {
-        problems.push("categoryId", code::NOT_FOUND, "no such lifecycle category");
+    if let Some(category) = draft.category {
+        match store::find_category(c, viewer, category).await? {
+            Some(found) => may_configure_template(c, viewer, found.template_id).await?,
+            None => problems.push("categoryId", code::NOT_FOUND, "no such lifecycle category"),
+        }
     }
     let category = problems.require(draft.category)?;
     problems.finish()?;
@@ -212,6 +230,8 @@ pub async fn update_step(
     let step = store::find_step(c, viewer, id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    let template = store::template_of_step(c, id).await?;
+    may_configure_template(c, viewer, template).await?;
     if changes
         .outcome
         .is_some_and(|outcome| outcome != step.outcome)
@@ -239,6 +259,8 @@ pub async fn delete_step(c: &mut Conn, viewer: &Viewer, id: StepId) -> AppResult
     let step = store::find_step(c, viewer, id)
         .await?
         .ok_or_else(|| not_found(id))?;
+    let template = store::template_of_step(c, id).await?;
+    may_configure_template(c, viewer, template).await?;
     ensure_unused("lifecycle step", store::steps_usage(c, &[id]).await?)?;
     store::delete_step(c, id).await?;
     let remaining = store::step_ids_of_category(c, step.category_id).await?;
@@ -255,6 +277,7 @@ pub async fn reorder_steps(
     let found = store::find_category(c, viewer, category)
         .await?
         .ok_or_else(|| not_found(category))?;
+    may_configure_template(c, viewer, found.template_id).await?;
     let current = store::step_ids_of_category(c, category).await?;
     rules::check_reorder(&current, ids)
         .map_err(|message| AppError::field("ids", code::INVALID, message))?;

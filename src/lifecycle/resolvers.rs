@@ -42,6 +42,7 @@ impl LifecycleQuery {
         template_id: ID,
         filter: Option<LifecycleFunnelFilter>,
     ) -> async_graphql::Result<Vec<FunnelStep>> {
+        viewer(ctx).may_read_analytics()?;
         let filter = filter.unwrap_or_default();
         let mut v = Validator::new();
         let template = v.id::<TemplateId>("templateId", &template_id);

@@ -12,7 +12,7 @@ use crate::db::loader::Reader;
 use crate::documents::DocumentStorage;
 use crate::documents::resolvers::DocumentsMutation;
 use crate::graphql::context::DefaultPhoneRegion;
-use crate::graphql::{batch, limits};
+use crate::graphql::{access, batch, limits};
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
     LifecycleMutation, LifecycleQuery, StageMutation, StageSubscription,
@@ -47,6 +47,7 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, StageSubscription>
         .limit_recursive_depth(limits::MAX_DEPTH * 2)
         .limit_directives(10)
         .extension(limits::Limits)
+        .extension(access::WriteGuard)
 }
 
 /// What resolvers read from the schema's data besides the database.

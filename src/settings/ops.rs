@@ -31,6 +31,9 @@ pub trait ConfigRecord: Sized + Send {
     fn company_of(new: &Self::New) -> Option<CompanyId>;
     /// The company a change moves the record to (`Some(None)`: tenant-wide).
     fn company_change(changes: &Self::Changes) -> Option<Option<CompanyId>>;
+    /// The company whose administrators may change the record (`None`: only tenant-wide
+    /// administrators): its owner, or for a company the company itself.
+    fn governing_company(&self) -> Option<CompanyId>;
 
     /// The records with these ids the viewer can see.
     fn by_ids(
@@ -102,6 +105,7 @@ pub async fn create<R: ConfigRecord>(
         value,
         mut problems,
     } = input;
+    viewer.may_configure(R::company_of(&value))?;
     check_company(c, viewer, &mut problems, "companyId", R::company_of(&value)).await?;
     problems.finish()?;
     R::insert(c, &value).await
@@ -118,12 +122,14 @@ pub async fn update<R: ConfigRecord>(
         value: changes,
         mut problems,
     } = input;
+    let current = R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
+    viewer.may_configure(current.governing_company())?;
     if !R::OWNED_BY_COMPANY {
         std::mem::take(&mut problems).finish()?;
     }
-    R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
     let moved_to = R::company_change(&changes);
     if let Some(company) = moved_to {
+        viewer.may_configure(company)?;
         check_company(c, viewer, &mut problems, "companyId", company).await?;
     }
     problems.finish()?;
@@ -135,7 +141,8 @@ pub async fn update<R: ConfigRecord>(
 
 /// Deletes a record nothing uses any more.
 pub async fn delete<R: ConfigRecord>(c: &mut Conn, viewer: &Viewer, id: R::Id) -> AppResult<R::Id> {
-    R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
+    let current = R::find(c, viewer, id).await?.ok_or_else(|| not_found(id))?;
+    viewer.may_configure(current.governing_company())?;
     ensure_unused(R::ENTITY, R::usage(c, id, None).await?)?;
     R::delete(c, id).await?;
     Ok(id)

@@ -47,6 +47,10 @@ macro_rules! config_table {
                 config_table!(@company $company, _changes)
             }
 
+            fn governing_company(&self) -> Option<CompanyId> {
+                config_table!(@governing $company, self)
+            }
+
             async fn by_ids(c: &mut Conn, viewer: &Viewer, ids: &[$id]) -> AppResult<Vec<Self>> {
                 Ok(with_conn!(c, |c| $table::table
                     .filter($table::id.eq_any(ids))
@@ -88,6 +92,8 @@ macro_rules! config_table {
     };
     (@company true, $form:ident) => { $form.company_id };
     (@company false, $form:ident) => { None };
+    (@governing true, $record:ident) => { $record.company_id };
+    (@governing false, $record:ident) => { Some($record.id) };
     (@visible by_company, $table:ident, $viewer:ident) => { visible!($table::company_id, $viewer) };
     (@visible company, $table:ident, $viewer:ident) => { company_visible!($viewer) };
 }

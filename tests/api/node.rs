@@ -58,9 +58,8 @@ api_test!(
         let b = app.create_company("B", "B").await;
         let b_segment = app.create_segmentation("B only", Some(&b)).await;
         let viewer = rapport::viewer::Viewer {
-            user_id: None,
-            role: rapport::viewer::Role::Sales,
             scope: rapport::viewer::CompanyScope::Only(vec![rapport::ids::CompanyId(id_number(&a))]),
+            ..rapport::viewer::Viewer::local_admin()
         };
 
         let seen = app
