@@ -36,9 +36,17 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
-    /// Address to listen on. Until authentication exists, keep it on loopback.
+    /// Address to listen on. Beyond loopback only with authentication configured.
     #[arg(long, env = "RAPPORT_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub auth: AuthArgs,
+
+    /// Browser origins allowed to call the API cross-site, comma-separated
+    /// (e.g. `https://crm.example.com`). Default: none (same origin only).
+    #[arg(long, env = "RAPPORT_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
 
     /// Largest accepted JSON request body, in bytes.
     #[arg(long, env = "RAPPORT_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
@@ -68,6 +76,87 @@ pub struct ServeArgs {
     pub demo: bool,
 }
 
+/// How requests authenticate. With none of these set, requests without credentials run as
+/// the built-in local administrator, and the server only listens on loopback.
+#[derive(Debug, Clone, Default, Args)]
+pub struct AuthArgs {
+    /// Issuer (`iss`) of accepted JWTs; setting it turns on JWT authentication.
+    #[arg(long, env = "RAPPORT_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+
+    /// Audience (`aud`) accepted JWTs must name.
+    #[arg(long, env = "RAPPORT_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+
+    /// The identity provider's JWKS URL (fetched, cached, refetched on an unknown key id).
+    #[arg(long, env = "RAPPORT_JWKS_URL")]
+    pub jwks_url: Option<url::Url>,
+
+    /// A PEM public key (RSA, EC or Ed25519) instead of a JWKS URL.
+    #[arg(long, env = "RAPPORT_JWT_PUBLIC_KEY_FILE")]
+    pub jwt_public_key_file: Option<PathBuf>,
+
+    /// The JWT claim naming the user, matched to a user's email.
+    #[arg(long, env = "RAPPORT_JWT_USER_CLAIM", default_value = "email")]
+    pub jwt_user_claim: String,
+
+    /// Accepted JWT algorithms, comma-separated (public-key algorithms only).
+    #[arg(
+        long,
+        env = "RAPPORT_JWT_ALGORITHMS",
+        default_value = "RS256,RS384,RS512,PS256,PS384,PS512,ES256,ES384,EdDSA"
+    )]
+    pub jwt_algorithms: String,
+
+    /// Require credentials on every request even without JWTs configured (API tokens only).
+    #[arg(long, env = "RAPPORT_REQUIRE_AUTH")]
+    pub require_auth: bool,
+
+    /// Key (at least 32 bytes) for signed document URLs; servers behind one load balancer must
+    /// share it. Default: a key generated once into the data directory.
+    #[arg(long, env = "RAPPORT_SIGNING_KEY", hide_env_values = true)]
+    pub signing_key: Option<String>,
+}
+
+impl AuthArgs {
+    /// The authenticator these settings describe.
+    pub fn authenticator(&self) -> anyhow::Result<crate::auth::Authenticator> {
+        use crate::auth::{Authenticator, jwt};
+        let jwt_named = self.jwt_issuer.is_some()
+            || self.jwt_audience.is_some()
+            || self.jwks_url.is_some()
+            || self.jwt_public_key_file.is_some();
+        if !jwt_named {
+            return Ok(if self.require_auth {
+                Authenticator::required(None)
+            } else {
+                Authenticator::local()
+            });
+        }
+        let (Some(issuer), Some(audience)) = (&self.jwt_issuer, &self.jwt_audience) else {
+            anyhow::bail!(
+                "JWT authentication needs both RAPPORT_JWT_ISSUER and RAPPORT_JWT_AUDIENCE"
+            );
+        };
+        let keys = match (&self.jwks_url, &self.jwt_public_key_file) {
+            (Some(url), None) => jwt::KeySource::Jwks(url.clone()),
+            (None, Some(path)) => jwt::KeySource::PemFile(path.clone()),
+            _ => anyhow::bail!(
+                "JWT authentication needs exactly one of RAPPORT_JWKS_URL and RAPPORT_JWT_PUBLIC_KEY_FILE"
+            ),
+        };
+        let verifier = jwt::JwtVerifier::new(jwt::JwtSettings {
+            issuer: issuer.clone(),
+            audience: audience.clone(),
+            keys,
+            user_claim: self.jwt_user_claim.clone(),
+            algorithms: jwt::parse_algorithms(&self.jwt_algorithms)?,
+            min_refetch: std::time::Duration::from_secs(10),
+        })?;
+        Ok(Authenticator::required(Some(verifier)))
+    }
+}
+
 /// What the HTTP layer needs to know, independent of the command line.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
@@ -76,6 +165,8 @@ pub struct HttpSettings {
     pub request_timeout: std::time::Duration,
     /// Region for national phone numbers (see `ServeArgs::default_phone_region`).
     pub default_phone_region: Option<String>,
+    /// Browser origins allowed cross-site (see `ServeArgs::cors_origins`).
+    pub cors_origins: Vec<String>,
 }
 
 impl Default for HttpSettings {
@@ -85,6 +176,7 @@ impl Default for HttpSettings {
             max_upload_bytes: 25 * 1024 * 1024,
             request_timeout: std::time::Duration::from_secs(30),
             default_phone_region: None,
+            cors_origins: Vec::new(),
         }
     }
 }
@@ -96,6 +188,7 @@ impl From<&ServeArgs> for HttpSettings {
             max_upload_bytes: args.max_upload_bytes,
             request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
             default_phone_region: args.default_phone_region.clone(),
+            cors_origins: args.cors_origins.clone(),
         }
     }
 }

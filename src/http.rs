@@ -9,18 +9,21 @@ use async_graphql::{ParseRequestError, ServerError};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::TryStreamExt as _;
 use tokio_util::compat::TokioAsyncReadCompatExt as _;
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::Authenticator;
 use crate::config::HttpSettings;
 use crate::db::Db;
-use crate::documents::{self, DocumentStorage};
+use crate::documents::{self, DocumentStorage, UrlSigner};
 use crate::error::ErrorCode;
+use crate::ids::{self, DocumentId, TypedId as _};
 use crate::schema::{self, AppSchema};
 use crate::viewer::Viewer;
 
@@ -32,32 +35,52 @@ const MAX_FILES: usize = 10;
 /// multipart requests, as GraphQL upload clients send them).
 const PREFLIGHT_HEADERS: &[&str] = &["apollo-require-preflight", "x-apollo-operation-name"];
 
+/// How requests are authenticated and document URLs signed.
+#[derive(Clone, Default)]
+pub struct Access {
+    pub auth: Authenticator,
+    pub signer: UrlSigner,
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub schema: AppSchema,
     pub db: Db,
     pub settings: HttpSettings,
     pub documents: DocumentStorage,
+    pub access: Access,
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: HttpSettings, documents: DocumentStorage) -> Self {
+    pub fn new(db: Db, settings: HttpSettings, documents: DocumentStorage, access: Access) -> Self {
         Self {
             schema: schema::schema(
                 db.clone(),
                 schema::ApiSettings {
                     default_phone_region: settings.default_phone_region.clone(),
                     documents: documents.clone(),
+                    signer: access.signer.clone(),
                 },
             ),
             db,
             settings,
             documents,
+            access,
         }
+    }
+
+    /// The viewer of a request with these headers; an error is the whole answer.
+    async fn viewer(&self, headers: &HeaderMap) -> Result<Viewer, Response> {
+        self.access
+            .auth
+            .authenticate(&self.db, header_str(headers, header::AUTHORIZATION))
+            .await
+            .map_err(|error| app_error_response(&error))
     }
 }
 
 pub fn router(state: AppState) -> Router {
+    let cors = cors_layer(&state.settings.cors_origins);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/graphql/ws", get(graphql_ws))
@@ -76,7 +99,33 @@ pub fn router(state: AppState) -> Router {
                 "internal server error",
             )
         }))
+        .layer(cors)
         .layer(TraceLayer::new_for_http())
+}
+
+/// Cross-site calls from the configured origins only (none by default).
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| match HeaderValue::from_str(origin.trim()) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                tracing::warn!(%origin, "ignoring an invalid CORS origin");
+                None
+            }
+        })
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(allowed))
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            HeaderName::from_static("apollo-require-preflight"),
+            HeaderName::from_static("x-apollo-operation-name"),
+        ])
+        .max_age(Duration::from_secs(600))
 }
 
 async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
@@ -117,6 +166,11 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     if content_length(&headers).is_some_and(|len| len > limit) {
         return too_large(limit);
     }
+    // Before the body is read: nobody unauthenticated makes the server spool an upload.
+    let viewer = match state.viewer(&headers).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
+    };
 
     let limited = http_body_util::Limited::new(body, limit);
     let stream = Body::new(limited)
@@ -154,7 +208,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             &format!("a request may carry at most {MAX_FILES} files"),
         );
     }
-    execute(&state, request, &headers).await
+    execute(&state, request, &headers, viewer).await
 }
 
 /// GET: a query in the URL (queries only), else the GraphiQL page.
@@ -165,6 +219,10 @@ async fn graphql_get(
 ) -> Response {
     let Some(query) = query.filter(|q| q.contains("query=")) else {
         return graphiql_page();
+    };
+    let viewer = match state.viewer(&headers).await {
+        Ok(viewer) => viewer,
+        Err(response) => return response,
     };
     let request = match async_graphql::http::parse_query_string(&query) {
         Ok(request) => request,
@@ -187,54 +245,105 @@ async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, request, &headers).await
+    execute(&state, request, &headers, viewer).await
 }
 
-/// A document's bytes; `?inline=1` previews PDFs and raster images in the browser.
+/// A document's bytes; `?inline=1` previews PDFs and raster images in the browser. A signed URL
+/// (`expires` and `signature`, as `downloadUrl` gives them) needs no Authorization header; a
+/// tampered or expired one is 404.
 async fn download_document(
     State(state): State<AppState>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    let asked = documents::download::Asked {
-        inline: query
-            .as_deref()
-            .unwrap_or_default()
+    let query = query.unwrap_or_default();
+    let param = |name: &str| {
+        query
             .split('&')
-            .any(|pair| pair == "inline=1" || pair == "inline=true"),
+            .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+    };
+    let asked = documents::download::Asked {
+        inline: matches!(param("inline"), Some("1" | "true")),
         if_none_match: header_str(&headers, header::IF_NONE_MATCH),
         range: header_str(&headers, header::RANGE),
         if_range: header_str(&headers, header::IF_RANGE),
     };
-    let viewer = Viewer::local_admin();
+    let no_such_document = || {
+        document_error(&crate::error::AppError::not_found(
+            DocumentId::TYPE_NAME,
+            &id,
+        ))
+    };
+    let viewer = match (param("expires"), param("signature")) {
+        (None, None) => match state.viewer(&headers).await {
+            Ok(viewer) => viewer,
+            Err(response) => return response,
+        },
+        (Some(expires), Some(signature)) => {
+            let now = chrono::Utc::now().timestamp();
+            let valid = ids::parse::<DocumentId>(&async_graphql::ID::from(id.as_str()))
+                .ok()
+                .zip(expires.parse::<i64>().ok())
+                .is_some_and(|(document, expires)| {
+                    state
+                        .access
+                        .signer
+                        .verify(document, expires, signature, now)
+                });
+            if !valid {
+                return no_such_document();
+            }
+            // The signature stands for the scope of whoever was given the URL.
+            Viewer::local_admin()
+        }
+        _ => return no_such_document(),
+    };
     match documents::download::respond(&state.db, &state.documents, &viewer, &id, asked).await {
         Ok(response) => response,
-        Err(error) => {
-            let status = match error.code() {
-                ErrorCode::NotFound => StatusCode::NOT_FOUND,
-                ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            if status == StatusCode::INTERNAL_SERVER_ERROR {
-                tracing::error!(error = ?error, "serving a document");
-            }
-            let mut response = error_response(status, error.code(), &error.message());
-            let headers = response.headers_mut();
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(documents::download::CONTENT_SECURITY_POLICY),
-            );
-            response
-        }
+        Err(error) => document_error(&error),
     }
 }
 
-/// Subscriptions over graphql-transport-ws (and the older graphql-ws protocol).
+/// An error answer for a download: sniffing and scripts are off, as for the bytes themselves.
+fn document_error(error: &crate::error::AppError) -> Response {
+    let mut response = app_error_response(error);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(documents::download::CONTENT_SECURITY_POLICY),
+    );
+    response
+}
+
+/// An error raised outside GraphQL (authentication, downloads) as a response with its status.
+fn app_error_response(error: &crate::error::AppError) -> Response {
+    let status = match error.code() {
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::ServiceUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    };
+    if status == StatusCode::INTERNAL_SERVER_ERROR {
+        tracing::error!(error = ?error, "answering a request");
+    }
+    let mut response = error_response(status, error.code(), &error.message());
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    }
+    response
+}
+
+/// Subscriptions over graphql-transport-ws (and the older graphql-ws protocol). The token
+/// travels in the `connection_init` payload (`{"Authorization": "Bearer …"}` or
+/// `{"token": "…"}`); bad credentials close the socket with 4403.
 async fn graphql_ws(
     State(state): State<AppState>,
     protocol: async_graphql_axum::GraphQLProtocol,
@@ -242,21 +351,76 @@ async fn graphql_ws(
 ) -> Response {
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |stream| {
-            let viewer = Viewer::local_admin();
-            let mut data = async_graphql::Data::default();
-            data.insert(crate::db::loader::Reader::loaders(
-                state.db.clone(),
-                viewer.clone(),
-                |batch| {
-                    tokio::spawn(batch);
-                },
-            ));
-            data.insert(viewer);
-            async_graphql_axum::GraphQLWebSocket::new(stream, state.schema, protocol)
-                .with_data(data)
-                .serve()
-        })
+        .on_upgrade(move |socket| serve_subscriptions(state, protocol, socket))
+}
+
+/// How long a client may take to send `connection_init`.
+const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn serve_subscriptions(
+    state: AppState,
+    protocol: async_graphql_axum::GraphQLProtocol,
+    socket: axum::extract::ws::WebSocket,
+) {
+    use axum::extract::ws::{CloseFrame, Message};
+    use futures_util::{SinkExt as _, StreamExt as _};
+
+    let (mut sink, mut stream) = socket.split();
+    let first = match tokio::time::timeout(CONNECTION_INIT_TIMEOUT, stream.next()).await {
+        Ok(Some(Ok(message))) => message,
+        _ => return,
+    };
+    let token = match &first {
+        Message::Text(text) => init_token(text.as_str()),
+        _ => None,
+    };
+    let authenticated = match token {
+        Some(token) => {
+            let token = token.strip_prefix("Bearer ").unwrap_or(&token).trim();
+            state.access.auth.authenticate_token(&state.db, token).await
+        }
+        None => state.access.auth.authenticate(&state.db, None).await,
+    };
+    let viewer = match authenticated {
+        Ok(viewer) => viewer,
+        Err(error) => {
+            let close = CloseFrame {
+                code: 4403,
+                reason: format!("Forbidden: {}", error.message()).into(),
+            };
+            // The client may already be gone; nothing more to tell it then.
+            let _ = sink.send(Message::Close(Some(close))).await;
+            return;
+        }
+    };
+    let mut data = async_graphql::Data::default();
+    data.insert(crate::db::loader::Reader::loaders(
+        state.db.clone(),
+        viewer.clone(),
+        |batch| {
+            tokio::spawn(batch);
+        },
+    ));
+    data.insert(viewer);
+    // The init message goes on to the protocol handler, which acknowledges it.
+    let stream = futures_util::stream::once(async move { Ok(first) }).chain(stream);
+    async_graphql_axum::GraphQLWebSocket::new_with_pair(sink, stream, state.schema, protocol)
+        .with_data(data)
+        .serve()
+        .await;
+}
+
+/// The token in a `connection_init` message's payload, if it carries one.
+fn init_token(text: &str) -> Option<String> {
+    let message: serde_json::Value = serde_json::from_str(text).ok()?;
+    if message.get("type")?.as_str()? != "connection_init" {
+        return None;
+    }
+    let payload = message.get("payload")?;
+    ["Authorization", "authorization", "token"]
+        .iter()
+        .find_map(|key| payload.get(*key)?.as_str())
+        .map(str::to_owned)
 }
 
 fn is_mutation(request: &async_graphql::Request) -> bool {
@@ -278,9 +442,10 @@ async fn execute(
     state: &AppState,
     request: async_graphql::Request,
     headers: &HeaderMap,
+    viewer: Viewer,
 ) -> Response {
     let timeout: Duration = state.settings.request_timeout;
-    let run = schema::execute(&state.schema, request, &state.db, Viewer::local_admin());
+    let run = schema::execute(&state.schema, request, &state.db, viewer);
     match tokio::time::timeout(timeout, run).await {
         Ok(response) => graphql_response(response, headers),
         Err(_) => error_response(

@@ -47,6 +47,7 @@ typed_ids! {
     EmailId => "ContactEmail",
     PhoneId => "ContactPhone",
     DocumentId => "Document",
+    ApiTokenId => "ApiToken",
 }
 
 /// Why a string is not an id of the expected type.

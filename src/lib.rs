@@ -1,6 +1,7 @@
 //! Rapport: a GraphQL API server for the Contacts part of a sales CRM.
 
 pub mod analytics;
+pub mod auth;
 pub mod company;
 pub mod config;
 pub mod contacts;
@@ -15,5 +16,6 @@ pub mod lifecycle;
 pub mod schema;
 pub mod settings;
 pub mod time;
+pub mod tokens;
 pub mod validation;
 pub mod viewer;

@@ -24,13 +24,45 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Migrate the database and serve the API (GraphiQL at /graphql).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending migrations and exit.
     Migrate(DatabaseArgs),
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Migrate the database and add realistic demo contacts (every run adds more).
     SeedDemo(SeedDemoArgs),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print its secret. A user unknown by this email is created as a
+    /// tenant-wide ADMIN: this is how the first administrator gets in.
+    Create(TokenCreateArgs),
+}
+
+#[derive(Args)]
+struct TokenCreateArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+
+    /// Email of the user the token acts as.
+    #[arg(long)]
+    user: String,
+
+    /// What the token is for.
+    #[arg(long)]
+    name: String,
+
+    /// The token may only read.
+    #[arg(long)]
+    read_only: bool,
+
+    /// When the token stops working (RFC 3339, e.g. 2027-01-31T00:00:00Z). Default: never.
+    #[arg(long)]
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Args)]
@@ -52,13 +84,14 @@ async fn main() -> ExitCode {
         )
         .init();
     let result = match Cli::parse().command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(args) => migrate_only(&args).await,
         Command::Schema => {
             print!("{}", schema::sdl());
             Ok(())
         }
         Command::SeedDemo(args) => seed_demo(&args).await,
+        Command::Token(TokenCommand::Create(args)) => create_token(&args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,13 +133,61 @@ async fn seed_demo(args: &SeedDemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn create_token(args: &TokenCreateArgs) -> anyhow::Result<()> {
+    let url = args.database.effective_url();
+    migrate::run_pending(&url).await?;
+    let db = Db::connect(&url, DbOptions::default()).await?;
+    let made = rapport::auth::bootstrap::create_token(
+        &db,
+        &args.user,
+        &args.name,
+        args.read_only,
+        args.expires_at.map(rapport::time::Timestamp::from_utc),
+    )
+    .await
+    .map_err(|error| anyhow::anyhow!("{}", error.message()))?;
+    if made.created_user {
+        eprintln!(
+            "created the tenant-wide ADMIN user {} ({})",
+            made.user.email,
+            rapport::ids::TypedId::to_id(made.user.id).as_str()
+        );
+    }
+    eprintln!(
+        "API token {:?} for {} ({}); the secret is shown only now:",
+        made.token.name,
+        made.user.email,
+        if made.token.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        }
+    );
+    println!("{}", made.secret);
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    if !args.listen.ip().is_loopback() {
+    let auth = args.auth.authenticator()?;
+    if !auth.is_required() && !args.listen.ip().is_loopback() {
         anyhow::bail!(
-            "refusing to listen on {}: until authentication exists Rapport serves loopback only",
+            "refusing to listen on {}: without authentication every request runs as the local \
+             administrator, so Rapport serves loopback only. Configure JWTs \
+             (RAPPORT_JWT_ISSUER, RAPPORT_JWT_AUDIENCE and RAPPORT_JWKS_URL or \
+             RAPPORT_JWT_PUBLIC_KEY_FILE) or set RAPPORT_REQUIRE_AUTH=true for API tokens only",
             args.listen
         );
     }
+    if let Some(jwt) = auth.jwt()
+        && let Err(error) = jwt.warm_up().await
+    {
+        tracing::warn!(error = %format!("{error:#}"), "the identity provider's keys are not reachable yet");
+    }
+    let required = auth.is_required();
+    let signer = rapport::documents::UrlSigner::configured(
+        args.auth.signing_key.as_deref(),
+        &args.database.data_dir,
+    )?;
     let url = args.database.effective_url();
     migrate::run_pending(&url).await?;
     let options = DbOptions {
@@ -126,14 +207,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         db,
         HttpSettings::from(&args),
         documents,
+        http::Access { auth, signer },
     ));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     tracing::info!(
-        "Rapport listening on http://{}/graphql ({:?} database)",
+        "Rapport listening on http://{}/graphql ({:?} database, {})",
         args.listen,
-        rapport::db::BackendKind::of_url(&url)
+        rapport::db::BackendKind::of_url(&url),
+        if required {
+            "credentials required"
+        } else {
+            "no authentication: requests without credentials run as the local administrator"
+        }
     );
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())

@@ -5,6 +5,7 @@
 use crate::error::{AppError, AppResult};
 use crate::ids::{CompanyId, UserId};
 use crate::text_enum;
+use crate::time::Timestamp;
 
 text_enum!(
     /// What a user may do (see the permission matrix in the README).
@@ -27,6 +28,9 @@ pub struct Viewer {
     pub scope: CompanyScope,
     /// Credentials that may only read (a read-only API token).
     pub read_only: bool,
+    /// When the credentials expire (`None`: they do not, or there were none); a subscription
+    /// ends then.
+    pub expires_at: Option<Timestamp>,
 }
 
 impl Viewer {
@@ -38,6 +42,7 @@ impl Viewer {
             role: Role::Admin,
             scope: CompanyScope::All,
             read_only: false,
+            expires_at: None,
         }
     }
 
@@ -48,6 +53,7 @@ impl Viewer {
             role,
             scope,
             read_only: false,
+            expires_at: None,
         }
     }
 

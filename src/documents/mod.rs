@@ -7,8 +7,10 @@ pub mod model;
 pub mod ops;
 pub mod resolvers;
 pub mod rules;
+pub mod signing;
 pub mod storage;
 mod store;
 
+pub use signing::UrlSigner;
 pub use storage::DocumentStorage;
 pub use store::{find_document, storage_keys_of_contact};

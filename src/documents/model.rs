@@ -4,6 +4,7 @@ use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
 use super::rules;
+use super::signing::{URL_LIFETIME_SECS, UrlSigner};
 use crate::db::schema::contact_documents;
 use crate::graphql::context::load_opt;
 use crate::ids::{ContactId, DocumentId, TypedId, UserId};
@@ -46,21 +47,29 @@ impl Document {
         load_opt(ctx, self.uploaded_by).await
     }
 
-    /// Where to download the bytes (as an attachment).
-    async fn download_url(&self) -> String {
-        download_path(self.id)
+    /// Where to download the bytes (as an attachment): a signed URL that works without an
+    /// Authorization header for 15 minutes.
+    async fn download_url(&self, ctx: &Context<'_>) -> String {
+        signed_path(ctx, self.id)
     }
 
-    /// Where to show the bytes inline; null for types a browser must not render (only PDF and
-    /// raster images preview).
-    async fn preview_url(&self) -> Option<String> {
+    /// Where to show the bytes inline, signed like `downloadUrl`; null for types a browser must
+    /// not render (only PDF and raster images preview).
+    async fn preview_url(&self, ctx: &Context<'_>) -> Option<String> {
         rules::previewable(&self.content_type)
-            .then(|| format!("{}?inline=1", download_path(self.id)))
+            .then(|| format!("{}&inline=1", signed_path(ctx, self.id)))
     }
 }
 
-fn download_path(id: DocumentId) -> String {
-    format!("/documents/{}", id.to_id().as_str())
+fn signed_path(ctx: &Context<'_>, id: DocumentId) -> String {
+    // Inserted into the schema's data by `schema::schema`.
+    let signer = ctx.data_unchecked::<UrlSigner>();
+    let expires = Timestamp::now().0.and_utc().timestamp() + URL_LIFETIME_SECS;
+    format!(
+        "/documents/{}?{}",
+        id.to_id().as_str(),
+        signer.query(id, expires)
+    )
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -14,6 +14,7 @@ use crate::error::{AppError, AppResult};
 use crate::graphql::args::{list_scope, record_and_input, record_id};
 use crate::graphql::context::{db, viewer};
 use crate::ids::{CategoryId, CompanyId, ContactId, ReasonCodeId, StepId, TemplateId, TypedId};
+use crate::time::Timestamp;
 use crate::validation::{Parsed, Validator, code};
 
 #[derive(Default)]
@@ -371,7 +372,9 @@ impl StageSubscription {
         &self,
         ctx: &Context<'_>,
         company_id: Option<ID>,
-    ) -> async_graphql::Result<impl futures_util::Stream<Item = StageTransition> + use<>> {
+    ) -> async_graphql::Result<
+        impl futures_util::Stream<Item = async_graphql::Result<StageTransition>> + use<>,
+    > {
         let mut v = Validator::new();
         let company = v.optional_id::<crate::ids::CompanyId>("companyId", company_id.as_ref());
         v.finish()?;
@@ -380,14 +383,38 @@ impl StageSubscription {
             .data_opt::<StageEvents>()
             .map(StageEvents::subscribe)
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("no stage event channel")))?;
+        let expires_at = viewer.expires_at;
         let events = tokio_stream::wrappers::BroadcastStream::new(receiver);
-        Ok(futures_util::StreamExt::filter_map(events, move |event| {
+        let events = futures_util::StreamExt::filter_map(events, move |event| {
             let keep = event.ok().filter(|e| {
                 viewer.sees(e.company_id) && company.is_none_or(|c| e.company_id == Some(c))
             });
-            async move { keep.map(|e| e.transition) }
-        }))
+            async move { keep.map(|e| Ok(e.transition)) }
+        });
+        Ok(until_expiry(events, expires_at))
     }
+}
+
+/// `events` until the credentials expire, then one UNAUTHENTICATED error that ends them.
+fn until_expiry<S>(
+    events: S,
+    expires_at: Option<Timestamp>,
+) -> futures_util::stream::BoxStream<'static, async_graphql::Result<StageTransition>>
+where
+    S: futures_util::Stream<Item = async_graphql::Result<StageTransition>> + Send + 'static,
+{
+    use futures_util::StreamExt as _;
+    let Some(at) = expires_at else {
+        return events.boxed();
+    };
+    let left = (at.0 - Timestamp::now().0).to_std().unwrap_or_default();
+    let expired = futures_util::stream::once(async {
+        Err(AppError::Unauthenticated("your credentials have expired; sign in again".into()).into())
+    });
+    events
+        .take_until(tokio::time::sleep(left))
+        .chain(expired)
+        .boxed()
 }
 
 /// Ids in the order given (duplicates kept, so the reorder check can report them).

@@ -9,8 +9,8 @@ use crate::analytics::resolvers::AnalyticsQuery;
 use crate::contacts::resolvers::{ContactsMutation, ContactsQuery};
 use crate::db::Db;
 use crate::db::loader::Reader;
-use crate::documents::DocumentStorage;
 use crate::documents::resolvers::DocumentsMutation;
+use crate::documents::{DocumentStorage, UrlSigner};
 use crate::graphql::context::DefaultPhoneRegion;
 use crate::graphql::{access, batch, limits};
 use crate::lifecycle::events::StageEvents;
@@ -18,6 +18,7 @@ use crate::lifecycle::resolvers::{
     LifecycleMutation, LifecycleQuery, StageMutation, StageSubscription,
 };
 use crate::settings::resolvers::{SettingsMutation, SettingsQuery};
+use crate::tokens::resolvers::{TokensMutation, TokensQuery};
 use crate::viewer::Viewer;
 
 #[derive(MergedObject, Default)]
@@ -27,6 +28,7 @@ pub struct Query(
     AnalyticsQuery,
     SettingsQuery,
     LifecycleQuery,
+    TokensQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -36,6 +38,7 @@ pub struct Mutation(
     SettingsMutation,
     LifecycleMutation,
     DocumentsMutation,
+    TokensMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, StageSubscription>;
@@ -57,6 +60,8 @@ pub struct ApiSettings {
     pub default_phone_region: Option<String>,
     /// Where document bytes go, and how large one may be.
     pub documents: DocumentStorage,
+    /// Signs document download URLs.
+    pub signer: UrlSigner,
 }
 
 /// The executable schema, serving `db`.
@@ -65,6 +70,7 @@ pub fn schema(db: Db, settings: ApiSettings) -> AppSchema {
         .data(db)
         .data(DefaultPhoneRegion(settings.default_phone_region))
         .data(settings.documents)
+        .data(settings.signer)
         .data(StageEvents::default())
         .finish()
 }

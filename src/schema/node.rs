@@ -12,11 +12,12 @@ use crate::ids::{
     self, AccountId, AddressId, BankAccountId, CategoryId, CompanyId, ContactId, DetailTypeId,
     EmailId, PhoneId, ReasonCodeId, SegmentationId, StepId, TemplateId, TypedId, UserId,
 };
-use crate::ids::{DocumentId, TransitionId};
+use crate::ids::{ApiTokenId, DocumentId, TransitionId};
 use crate::lifecycle::model::{
     LifecycleCategory, LifecycleStep, LifecycleTemplate, StageTransition,
 };
 use crate::settings::model::{Account, Company, DetailType, ReasonCode, Segmentation, User};
+use crate::tokens::model::ApiToken;
 use crate::validation::Validator;
 
 /// An object with a global id of the form `Type:number`.
@@ -39,6 +40,7 @@ pub enum Node {
     LifecycleTemplate(LifecycleTemplate),
     LifecycleCategory(LifecycleCategory),
     LifecycleStep(LifecycleStep),
+    ApiToken(ApiToken),
 }
 
 /// Most ids `nodes` resolves in one call.
@@ -97,6 +99,7 @@ enum NodeKey {
     Template(TemplateId),
     Category(CategoryId),
     Step(StepId),
+    ApiToken(ApiTokenId),
 }
 
 fn parse_node_id(v: &mut Validator, path: &str, id: &ID) -> Option<NodeKey> {
@@ -124,6 +127,7 @@ fn parse_node_id(v: &mut Validator, path: &str, id: &ID) -> Option<NodeKey> {
         TemplateId::TYPE_NAME => NodeKey::Template(TemplateId(n)),
         CategoryId::TYPE_NAME => NodeKey::Category(CategoryId(n)),
         StepId::TYPE_NAME => NodeKey::Step(StepId(n)),
+        ApiTokenId::TYPE_NAME => NodeKey::ApiToken(ApiTokenId(n)),
         other => {
             v.push(
                 path,
@@ -182,6 +186,7 @@ async fn load(ctx: &Context<'_>, key: NodeKey) -> AppResult<Option<Node>> {
             .load_one(id)
             .await
             .map(|n| n.map(Node::LifecycleStep)),
+        NodeKey::ApiToken(id) => loaders.load_one(id).await.map(|n| n.map(Node::ApiToken)),
     };
     found.map_err(|error| AppError::internal(anyhow::anyhow!("loading a node: {}", error.message)))
 }

@@ -99,7 +99,7 @@ api_test!(
         let page = app.uploaded(&contact, "invoice.pdf", html).await;
         assert_eq!(page["contentType"], "text/html");
         assert_eq!(page["previewUrl"], Value::Null);
-        let forced = format!("{}?inline=1", page["downloadUrl"].as_str().expect("url"));
+        let forced = format!("{}&inline=1", page["downloadUrl"].as_str().expect("url"));
         let served = get(&app, &forced, &[]).await;
         assert_eq!(served.status, StatusCode::OK);
         assert_eq!(served.header("content-type"), "text/html");

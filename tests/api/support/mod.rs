@@ -20,7 +20,7 @@ use http_body_util::BodyExt as _;
 use rapport::config::HttpSettings;
 use rapport::db::{Db, DbOptions, StatementCounter, migrate};
 use rapport::documents::DocumentStorage;
-use rapport::http::{AppState, router};
+use rapport::http::{Access, AppState, router};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
 
@@ -99,6 +99,7 @@ impl TestApp {
             db.clone(),
             Self::settings(),
             documents.clone(),
+            Access::default(),
         ));
         Self {
             router,
@@ -121,6 +122,7 @@ impl TestApp {
             self.db.clone(),
             Self::settings(),
             self.documents.clone(),
+            Access::default(),
         ));
         self
     }
