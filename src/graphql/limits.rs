@@ -59,6 +59,9 @@ impl Extension for LimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await.map_err(|mut error| {
+            if has_code(&error) {
+                return error; // refused by a later extension, with its own code
+            }
             let code = if error.message.starts_with("The recursion depth")
                 || error.message.contains("directives")
             {

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod access;
 mod contact_list;
 mod contacts;
 mod documents;

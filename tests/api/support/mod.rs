@@ -5,6 +5,7 @@
 //! With `CI` set, a missing `TEST_DATABASE_URL` fails the PostgreSQL half instead of skipping it.
 
 pub mod fixtures;
+pub mod idp;
 pub mod postgres;
 mod reference;
 pub mod snapshots;
@@ -99,7 +100,7 @@ impl TestApp {
             db.clone(),
             Self::settings(),
             documents.clone(),
-            Access::default(),
+            test_access(),
         ));
         Self {
             router,
@@ -122,7 +123,7 @@ impl TestApp {
             self.db.clone(),
             Self::settings(),
             self.documents.clone(),
-            Access::default(),
+            test_access(),
         ));
         self
     }
@@ -330,5 +331,47 @@ impl TestApp {
         .get_result::<i64>(c)
         .await)
         .expect("count")
+    }
+}
+
+impl TestApp {
+    /// The same app with requests authenticated by `access`.
+    pub fn with_access(mut self, access: Access) -> Self {
+        self.router = router(AppState::new(
+            self.db.clone(),
+            Self::settings(),
+            self.documents.clone(),
+            access,
+        ));
+        self
+    }
+
+    /// POSTs a GraphQL request as JSON with `Authorization: Bearer <token>`.
+    pub async fn graphql_with(&self, token: &str, query: &str, variables: Value) -> TestResponse {
+        let body = json!({ "query": query, "variables": variables });
+        let request = Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        self.send(request).await
+    }
+
+    /// A token made the way `rapport token create` makes it (creating a tenant-wide ADMIN when
+    /// no user has the email).
+    pub async fn cli_token(&self, email: &str) -> String {
+        rapport::auth::bootstrap::create_token(&self.db, email, "test", false, None)
+            .await
+            .expect("token created")
+            .secret
+    }
+}
+
+/// Local access (no credentials required) with a fixed signing key, so URLs signed before an
+/// app switches to required credentials still verify after.
+pub fn test_access() -> Access {
+    Access {
+        signer: rapport::documents::UrlSigner::new(&[1u8; 32]).expect("key"),
+        ..Access::default()
     }
 }
