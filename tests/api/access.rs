@@ -8,7 +8,7 @@ use rapport::http::Access;
 use serde_json::{Value, json};
 
 use crate::api_test;
-use crate::support::{ContactBuilder, Gql, TestApp, TestResponse, idp};
+use crate::support::{ContactBuilder, TestApp, TestResponse, idp};
 
 const CONTACTS: &str = "{ contacts { totalCount edges { node { name } } } }";
 
@@ -138,7 +138,7 @@ api_test!(
             assert_eq!(code_of(&response), "UNAUTHENTICATED", "{why}");
             assert_eq!(response.header("www-authenticate"), "Bearer", "{why}");
         }
-        let anonymous = Gql::from(app.graphql(CONTACTS, json!({})).await);
+        let anonymous = app.graphql(CONTACTS, json!({})).await;
         assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
         assert_eq!(anonymous.code(), "UNAUTHENTICATED");
 
