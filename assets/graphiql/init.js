@@ -54,7 +54,9 @@
   ReactDOM.createRoot(container).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
-      defaultQuery: defaultQuery
+      defaultQuery: defaultQuery,
+      // Paste {"Authorization": "Bearer rpt_…"} (or a JWT) here when the server requires credentials.
+      isHeadersEditorEnabled: true
     })
   );
 })();
