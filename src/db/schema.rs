@@ -268,6 +268,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(user_companies -> companies (company_id));
 diesel::joinable!(user_companies -> users (user_id));
 diesel::joinable!(stage_transitions -> contacts (contact_id));
 diesel::joinable!(contact_bank_accounts -> contacts (contact_id));

@@ -3,8 +3,9 @@
 use async_graphql::{ComplexObject, Context, ID, SimpleObject};
 use diesel::prelude::*;
 
-use super::loaders::load_company;
+use super::loaders::{OtherCompaniesOf, load_company};
 use crate::db::schema::{accounts, companies, detail_types, reason_codes, segmentations, users};
+use crate::graphql::context::load_list;
 use crate::ids::{
     AccountId, CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, TypedId, UserId,
 };
@@ -86,6 +87,13 @@ impl User {
     /// The user's company; null for a tenant-wide user.
     async fn company(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Company>> {
         load_company(ctx, self.company_id).await
+    }
+
+    /// Further companies the user works for besides `company` (of those you can see), by
+    /// name; `setUserOtherCompanies` changes them.
+    async fn other_companies(&self, ctx: &Context<'_>) -> async_graphql::Result<Vec<Company>> {
+        let memberships = load_list(ctx, OtherCompaniesOf(self.id)).await?;
+        Ok(memberships.into_iter().map(|m| m.company).collect())
     }
 }
 

@@ -6,10 +6,11 @@ use std::future::Future;
 
 use super::input::*;
 use super::model::*;
+use super::store;
 use crate::db::Conn;
 use crate::error::{AppResult, Usage, ensure_unused, ensure_unused_elsewhere};
 use crate::graphql::args::not_found;
-use crate::ids::{CompanyId, ReasonCodeId, TypedId};
+use crate::ids::{CompanyId, ReasonCodeId, TypedId, UserId};
 use crate::time::Timestamp;
 use crate::validation::{Parsed, Validator, code};
 use crate::viewer::Viewer;
@@ -165,4 +166,47 @@ pub async fn set_archived(
         updated_at: Timestamp::now(),
     };
     update(c, viewer, id, Parsed::new(|_| changes)).await
+}
+
+/// Sets the companies a user works for besides their own: their scope becomes their company
+/// and these. Only memberships of companies the viewer can see are replaced.
+pub async fn set_other_companies(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: UserId,
+    input: Parsed<Vec<CompanyId>>,
+) -> AppResult<User> {
+    let Parsed {
+        value: companies,
+        mut problems,
+    } = input;
+    let user = User::find(c, viewer, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    viewer.may_configure(user.governing_company())?;
+    if user.company_id.is_none() && !companies.is_empty() {
+        problems.push(
+            "companyIds",
+            code::INVALID,
+            "a tenant-wide user already works for every company",
+        );
+    }
+    for company in &companies {
+        check_company(c, viewer, &mut problems, "companyIds", Some(*company)).await?;
+    }
+    problems.finish()?;
+    let others: Vec<CompanyId> = companies
+        .into_iter()
+        .filter(|company| Some(*company) != user.company_id)
+        .collect();
+    store::set_other_companies(c, viewer, id, &others).await?;
+    let touched = UserChanges {
+        name: None,
+        email: None,
+        role: None,
+        company_id: None,
+        active: None,
+        updated_at: Timestamp::now(),
+    };
+    User::update(c, id, &touched).await
 }

@@ -10,7 +10,7 @@ use super::store;
 use crate::error::AppResult;
 use crate::graphql::args::{list_scope, record_and_input, record_id};
 use crate::graphql::context::{db, viewer};
-use crate::ids::{ReasonCodeId, TypedId};
+use crate::ids::{CompanyId, ReasonCodeId, TypedId, UserId};
 use crate::validation::{Parsed, Validator};
 
 async fn create<R: ConfigRecord>(ctx: &Context<'_>, input: Parsed<R::New>) -> AppResult<R> {
@@ -154,6 +154,29 @@ impl SettingsMutation {
         input: UpdateUserInput,
     ) -> AppResult<User> {
         update(ctx, &id, |v| input.validate(v)).await
+    }
+
+    /// Sets the companies a user works for besides their own company (the user then sees
+    /// contacts and configuration of all of them). Replaces the user's other companies among
+    /// those you can see.
+    async fn set_user_other_companies(
+        &self,
+        ctx: &Context<'_>,
+        user_id: ID,
+        company_ids: Vec<ID>,
+    ) -> AppResult<User> {
+        let mut problems = Validator::new();
+        let user = problems.id::<UserId>("userId", &user_id);
+        let companies = problems.ids::<CompanyId>("companyIds", &company_ids);
+        let user = problems.require(user)?;
+        let input = Parsed {
+            value: companies,
+            problems,
+        };
+        let viewer = viewer(ctx);
+        db(ctx)
+            .transaction(async move |c| ops::set_other_companies(c, viewer, user, input).await)
+            .await
     }
 
     /// Deletes a user who owns no contacts; history keeps the transitions without an actor.

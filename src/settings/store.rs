@@ -11,7 +11,7 @@ use crate::db::Conn;
 use crate::db::schema::{
     accounts, companies, contact_accounts, contact_addresses, contact_emails, contact_phones,
     contacts, detail_types, lifecycle_templates, reason_codes, segmentations, stage_transitions,
-    users,
+    user_companies, users,
 };
 use crate::db::scope::ListScope;
 use crate::error::{AppResult, Usage};
@@ -95,16 +95,16 @@ macro_rules! config_table {
     (@governing true, $record:ident) => { $record.company_id };
     (@governing false, $record:ident) => { Some($record.id) };
     (@visible by_company, $table:ident, $viewer:ident) => { visible!($table::company_id, $viewer) };
-    (@visible company, $table:ident, $viewer:ident) => { company_visible!($viewer) };
+    (@visible company, $table:ident, $viewer:ident) => { company_visible!(companies::id, $viewer) };
 }
 
 // ---- companies ------------------------------------------------------------------------------
 
 /// Company visibility: a viewer limited to some companies sees only those.
 macro_rules! company_visible {
-    ($viewer:expr) => {{
+    ($company_id:expr, $viewer:expr) => {{
         let (all, ids) = $crate::db::scope::viewer_params($viewer);
-        companies::id
+        $company_id
             .eq_any(ids)
             .or(diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(all))
     }};
@@ -112,7 +112,7 @@ macro_rules! company_visible {
 
 pub async fn list_companies(conn: &mut Conn, viewer: &Viewer) -> AppResult<Vec<Company>> {
     Ok(with_conn!(conn, |c| companies::table
-        .filter(company_visible!(viewer))
+        .filter(company_visible!(companies::id, viewer))
         .order((companies::name, companies::id))
         .select(Company::as_select())
         .load(c)
@@ -144,6 +144,10 @@ async fn company_usage(
             ("detail types", of_company!(c, detail_types)),
             ("accounts", of_company!(c, accounts)),
             ("lifecycle templates", of_company!(c, lifecycle_templates)),
+            (
+                "users of other companies working for it",
+                of_company!(c, user_companies),
+            ),
         ])
     })?;
     Ok(counts
@@ -184,6 +188,62 @@ async fn user_usage(
         .get_result::<i64>(c)
         .await)?;
     Ok(usage("contacts", owned).into_iter().collect())
+}
+
+// ---- the further companies of users ---------------------------------------------------------
+
+/// A company a user works for besides their own, for the `otherCompanies` loader.
+#[derive(Debug, Clone)]
+pub struct Membership {
+    pub user_id: UserId,
+    pub company: Company,
+}
+
+/// The further companies of these users, among those the viewer can see, by name.
+pub async fn other_companies_of(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    user_ids: &[UserId],
+) -> AppResult<Vec<Membership>> {
+    let rows: Vec<(UserId, Company)> = with_conn!(conn, |c| user_companies::table
+        .inner_join(companies::table)
+        .filter(user_companies::user_id.eq_any(user_ids))
+        .filter(company_visible!(companies::id, viewer))
+        .order((user_companies::user_id, companies::name, companies::id))
+        .select((user_companies::user_id, Company::as_select()))
+        .load(c)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user_id, company)| Membership { user_id, company })
+        .collect())
+}
+
+/// Replaces the user's further companies among those the viewer can see with `company_ids`;
+/// memberships of companies outside the viewer's scope stay as they are.
+pub async fn set_other_companies(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    user_id: UserId,
+    company_ids: &[CompanyId],
+) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        user_companies::table
+            .filter(user_companies::user_id.eq(user_id))
+            .filter(company_visible!(user_companies::company_id, viewer)),
+    )
+    .execute(c)
+    .await)?;
+    for company_id in company_ids {
+        with_conn!(conn, |c| diesel::insert_into(user_companies::table)
+            .values((
+                user_companies::user_id.eq(user_id),
+                user_companies::company_id.eq(*company_id),
+            ))
+            .execute(c)
+            .await)?;
+    }
+    Ok(())
 }
 
 // ---- segmentations --------------------------------------------------------------------------

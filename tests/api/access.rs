@@ -510,6 +510,73 @@ api_test!(
     }
 );
 
+api_test!(
+    async fn a_user_working_for_further_companies_sees_them_and_only_their_administrators_change_that(app) {
+        let team = team(&app).await;
+        let c = app.create_company("Cobalt", "COBA").await;
+        ContactBuilder::new("Of Cobalt").company(&c).create_id(&app).await;
+        let manager = app.data("{ users { id email } }", json!({})).await["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["email"] == "manager@a.test")
+            .map(|u| u["id"].as_str().expect("id").to_owned())
+            .expect("the manager");
+        let app = tokens_only(app);
+        let root = app.cli_token("root@tenant.test").await;
+        let set = "mutation($u: ID!, $c: [ID!]!) { setUserOtherCompanies(userId: $u, companyIds: $c) { otherCompanies { name } } }";
+
+        let both = app.graphql_with(&root, set, json!({ "u": manager, "c": [team.b, c, team.a] })).await.json();
+        assert_eq!(
+            both["data"]["setUserOtherCompanies"]["otherCompanies"],
+            json!([{ "name": "Beacon" }, { "name": "Cobalt" }]),
+            "the user's own company is not listed again: {both}"
+        );
+        let token = app.cli_token("manager@a.test").await;
+        let seen = app.graphql_with(&token, CONTACTS, json!({})).await.json();
+        let mut seen = names(&seen);
+        seen.sort();
+        assert_eq!(seen, ["Of Beacon", "Of Cobalt", "Owned", "Unowned"]);
+
+        // Archway's administrator sees only Archway's memberships and keeps the others.
+        let admin = app.cli_token("admin@a.test").await;
+        let cleared = app.graphql_with(&admin, set, json!({ "u": manager, "c": [] })).await.json();
+        assert_eq!(cleared["data"]["setUserOtherCompanies"]["otherCompanies"], json!([]));
+        let kept = app.graphql_with(&root, "{ users { email otherCompanies { name } } }", json!({})).await.json();
+        let kept: Vec<&Value> = kept["data"]["users"].as_array().expect("users").iter().filter(|u| u["email"] == "manager@a.test").collect();
+        assert_eq!(kept[0]["otherCompanies"], json!([{ "name": "Beacon" }, { "name": "Cobalt" }]));
+        let refused = app.graphql_with(&admin, set, json!({ "u": manager, "c": [c] })).await;
+        assert_eq!(code_of(&refused), "BAD_USER_INPUT", "Cobalt is not Archway's administrator's");
+        let manager_token = app.cli_token("manager@a.test").await;
+        let own = app.graphql_with(&manager_token, set, json!({ "u": manager, "c": [] })).await;
+        assert_eq!(code_of(&own), "FORBIDDEN", "a manager does not manage users");
+
+        // A tenant-wide user already works for every company; a company worked for cannot go.
+        let root_id = app.graphql_with(&root, "{ users { id email } }", json!({})).await.json()["data"]["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .find(|u| u["email"] == "root@tenant.test")
+            .map(|u| u["id"].as_str().expect("id").to_owned())
+            .expect("root");
+        let tenant_wide = app.graphql_with(&root, set, json!({ "u": root_id, "c": [c] })).await.json();
+        assert_eq!(tenant_wide["errors"][0]["extensions"]["fields"][0]["code"], "INVALID", "{tenant_wide}");
+        let delete = app
+            .graphql_with(&root, "mutation($c: ID!) { deleteContact(id: $c) }", json!({ "c": team.of_b }))
+            .await
+            .json();
+        assert!(delete["errors"].is_null(), "{delete}");
+        let users_of_b = app.graphql_with(&root, "query($b: ID!) { users(companyId: $b, includeTenantWide: false) { id } }", json!({ "b": team.b })).await.json();
+        for user in users_of_b["data"]["users"].as_array().expect("users") {
+            let gone = app.graphql_with(&root, "mutation($u: ID!) { deleteUser(id: $u) }", json!({ "u": user["id"] })).await.json();
+            assert!(gone["errors"].is_null(), "{gone}");
+        }
+        let company = app.graphql_with(&root, "mutation($b: ID!) { deleteCompany(id: $b) }", json!({ "b": team.b })).await;
+        assert_eq!(code_of(&company), "CONFLICT");
+        assert!(company.json()["errors"][0]["message"].as_str().unwrap_or_default().contains("working for it"), "{}", company.json());
+    }
+);
+
 // ---- documents -------------------------------------------------------------------------------
 
 api_test!(
@@ -556,14 +623,13 @@ api_test!(
 
 // ---- subscriptions ---------------------------------------------------------------------------
 
-/// Bad credentials close the socket with 4403; events are limited to the subscriber's companies.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn subscriptions_authenticate_in_connection_init_and_see_their_companies_only() {
+// Bad credentials close the socket with 4403; events are limited to the subscriber's companies.
+api_test!(
+async fn subscriptions_authenticate_in_connection_init_and_see_their_companies_only(app) {
     use futures_util::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
-    let app = TestApp::sqlite().await;
     let team = team(&app).await;
     let step = app.step_id("Interested").await;
     let app = tokens_only(app);
@@ -634,3 +700,4 @@ async fn subscriptions_authenticate_in_connection_init_and_see_their_companies_o
         "the move in company B is not sent to a subscriber of company A"
     );
 }
+);

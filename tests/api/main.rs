@@ -11,5 +11,6 @@ mod http;
 mod lifecycle;
 mod node;
 mod schema;
+mod scope;
 mod settings;
 mod stages;
