@@ -95,6 +95,27 @@ fn tokens_only(app: TestApp) -> TestApp {
     })
 }
 
+api_test!(
+    async fn without_credentials_the_schema_is_not_revealed(app) {
+        let app = tokens_only(app);
+        for query in ["{ __schema { types { name } } }", "{ contacs { totalCount } }"] {
+            let body = json!({ "query": query });
+            let request = Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request");
+            let response = app.send(request).await;
+            assert_eq!(response.status, StatusCode::UNAUTHORIZED, "{query}");
+            let text = response.json().to_string();
+            assert!(!text.contains("Contact") && !text.contains("Did you mean"), "{text}");
+            assert_eq!(code_of(&response), "UNAUTHENTICATED");
+        }
+        let token = app.cli_token("root@tenant.test").await;
+        let suggested = app.graphql_with(&token, "{ contacs { totalCount } }", json!({})).await;
+        assert!(suggested.json().to_string().contains("contacts"), "signed in, suggestions help");
+    }
+);
+
 // ---- JWTs ------------------------------------------------------------------------------------
 
 api_test!(
