@@ -86,6 +86,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/graphql/assets/{file}", get(graphiql_asset))
         .route("/documents/{id}", get(download_document))
+        .route("/exports/contacts", get(download_export))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .fallback(not_found)
@@ -303,6 +304,17 @@ async fn download_document(
         Ok(response) => response,
         Err(error) => document_error(&error),
     }
+}
+
+/// An export's file, streamed; the signed URL `exportContacts` gives is all it needs.
+async fn download_export(State(state): State<AppState>, RawQuery(query): RawQuery) -> Response {
+    crate::exports::download::respond(
+        &state.db,
+        &state.access.auth,
+        &state.access.signer,
+        &query.unwrap_or_default(),
+    )
+    .await
 }
 
 /// An error answer for a download: sniffing and scripts are off, as for the bytes themselves.

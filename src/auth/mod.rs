@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 use crate::error::{AppError, AppResult};
+use crate::ids::UserId;
 use crate::time::Timestamp;
 use crate::tokens;
 use crate::viewer::Viewer;
@@ -89,6 +90,22 @@ impl Authenticator {
                 .map(Timestamp::from_utc),
             ..viewer
         })
+    }
+}
+
+impl Authenticator {
+    /// The viewer a signed link acts for: its user as it is now (read-only), or without a user
+    /// the local administrator, which exists only while no credentials are required.
+    pub async fn viewer_of_user(&self, db: &Db, user: Option<UserId>) -> AppResult<Viewer> {
+        let gone = || AppError::Unauthenticated("the user of this link is no longer active".into());
+        match user {
+            None if self.required => Err(gone()),
+            None => Ok(Viewer::local_admin()),
+            Some(id) => {
+                let user = users::active_by_id(db, id).await?.ok_or_else(gone)?;
+                users::viewer_of(db, &user, true).await
+            }
+        }
     }
 }
 

@@ -7,13 +7,25 @@ use diesel_async::RunQueryDsl;
 use crate::db::Db;
 use crate::db::schema::{user_companies, users};
 use crate::error::AppResult;
-use crate::ids::CompanyId;
+use crate::ids::{CompanyId, UserId};
 use crate::settings::model::User;
 use crate::viewer::{CompanyScope, Viewer};
 use crate::with_conn;
 
 diesel::define_sql_function! {
     fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// The active user with this id.
+pub async fn active_by_id(db: &Db, id: UserId) -> AppResult<Option<User>> {
+    let mut conn = db.conn().await?;
+    let user: Option<User> = with_conn!(conn, |c| users::table
+        .find(id)
+        .select(User::as_select())
+        .first(c)
+        .await
+        .optional())?;
+    Ok(user.filter(|user| user.active))
 }
 
 /// The active user with this email.

@@ -76,14 +76,24 @@ impl UrlSigner {
     /// The query string that lets anyone holding it fetch `document` until `expires`
     /// (seconds since the epoch).
     pub fn query(&self, document: DocumentId, expires: i64) -> String {
-        format!(
-            "expires={expires}&signature={}",
-            URL_SAFE_NO_PAD.encode(self.mac(document, expires).finalize().into_bytes())
-        )
+        self.signed_query(&format!("document:{}", document.0), expires)
     }
 
     /// Whether `signature` was made by this key for `document` and `expires` has not passed.
     pub fn verify(&self, document: DocumentId, expires: i64, signature: &str, now: i64) -> bool {
+        self.verify_subject(&format!("document:{}", document.0), expires, signature, now)
+    }
+
+    /// `expires=…&signature=…` for anything a URL names (`subject` says what, e.g. `export:…`).
+    pub fn signed_query(&self, subject: &str, expires: i64) -> String {
+        format!(
+            "expires={expires}&signature={}",
+            URL_SAFE_NO_PAD.encode(self.mac(subject, expires).finalize().into_bytes())
+        )
+    }
+
+    /// Whether `signature` was made by this key for `subject` and `expires` has not passed.
+    pub fn verify_subject(&self, subject: &str, expires: i64, signature: &str, now: i64) -> bool {
         if expires < now {
             return false;
         }
@@ -91,13 +101,13 @@ impl UrlSigner {
             return false;
         };
         // Constant-time comparison.
-        self.mac(document, expires).verify_slice(&bytes).is_ok()
+        self.mac(subject, expires).verify_slice(&bytes).is_ok()
     }
 
-    fn mac(&self, document: DocumentId, expires: i64) -> Hmac<Sha256> {
+    fn mac(&self, subject: &str, expires: i64) -> Hmac<Sha256> {
         let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
             .expect("HMAC takes keys of any length");
-        mac.update(format!("document:{}:{expires}", document.0).as_bytes());
+        mac.update(format!("{subject}:{expires}").as_bytes());
         mac
     }
 }

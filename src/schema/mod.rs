@@ -11,6 +11,7 @@ use crate::db::Db;
 use crate::db::loader::Reader;
 use crate::documents::resolvers::DocumentsMutation;
 use crate::documents::{DocumentStorage, UrlSigner};
+use crate::exports::resolvers::ExportQuery;
 use crate::graphql::context::DefaultPhoneRegion;
 use crate::graphql::{access, batch, limits};
 use crate::lifecycle::events::StageEvents;
@@ -29,6 +30,7 @@ pub struct Query(
     SettingsQuery,
     LifecycleQuery,
     TokensQuery,
+    ExportQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -6,6 +6,7 @@ mod access;
 mod contact_list;
 mod contacts;
 mod documents;
+mod export;
 mod funnel;
 mod http;
 mod lifecycle;

@@ -33,6 +33,8 @@ enum Expect {
     Upload(&'static str),
     /// Beacon's events never reach Archway's subscriber.
     Subscription,
+    /// The file behind the link holds nothing of Beacon.
+    Export,
 }
 
 #[derive(Debug)]
@@ -150,6 +152,12 @@ fn probes() -> Vec<Probe> {
             "query($t: ID!) { lifecycleFunnel(templateId: $t) { step { name } reached } }",
             json!({ "t": "@template_b" }),
         ),
+        Probe {
+            field: "exportContacts",
+            query: "{ exportContacts(columns: [NAME, EMAILS, COMPANY, SEGMENTATION, OWNER, ACCOUNTS, BANK_ACCOUNTS, REASON_CODE, LIFECYCLE]) { downloadUrl } }",
+            variables: json!({}),
+            expect: Expect::Export,
+        },
         read("apiTokens", "{ apiTokens(includeRevoked: true) { id name user { name } } }", json!({})),
     ];
 
@@ -965,6 +973,35 @@ async fn run(
             Ok(())
         }
         Expect::Subscription => subscription(app, world, admin, root, probe.query).await,
+        Expect::Export => {
+            let file = |token: &str| {
+                let token = token.to_owned();
+                async move {
+                    let body = app
+                        .graphql_with(&token, probe.query, json!({}))
+                        .await
+                        .json();
+                    let url = body["data"]["exportContacts"]["downloadUrl"]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("no link: {body}"))
+                        .to_owned();
+                    let request = Request::get(url).body(Body::empty()).expect("request");
+                    let response = app.send(request).await;
+                    assert_eq!(response.status, StatusCode::OK);
+                    String::from_utf8(response.bytes)
+                        .expect("UTF-8")
+                        .to_lowercase()
+                }
+            };
+            let (seen, full) = (file(admin).await, file(root).await);
+            if !full.contains(MARK) {
+                return Err(format!("the tenant-wide export lacks Beacon: {full}"));
+            }
+            if seen.contains(MARK) {
+                return Err(format!("Beacon leaks into the export: {seen}"));
+            }
+            Ok(())
+        }
     }
 }
 
