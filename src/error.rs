@@ -146,6 +146,11 @@ impl AppError {
         }
     }
 
+    /// The database cannot be reached: retrying later may work.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Self::ServiceUnavailable(_))
+    }
+
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         Self::Internal(Arc::new(error.into()))
     }

@@ -48,6 +48,7 @@ typed_ids! {
     PhoneId => "ContactPhone",
     DocumentId => "Document",
     ApiTokenId => "ApiToken",
+    ContactImportId => "ContactImport",
 }
 
 /// Why a string is not an id of the expected type.

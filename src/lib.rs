@@ -13,6 +13,7 @@ pub mod exports;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod imports;
 pub mod lifecycle;
 pub mod schema;
 pub mod settings;

@@ -195,6 +195,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..DbOptions::default()
     };
     let db = Db::connect(&url, options).await?;
+    let interrupted = rapport::imports::mark_interrupted(&db)
+        .await
+        .map_err(|error| anyhow::anyhow!("marking interrupted imports: {error:?}"))?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "imports left running by the last run are marked INTERRUPTED"
+        );
+    }
     if args.demo {
         demo::load_if_empty(&db).await?;
     }

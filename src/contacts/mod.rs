@@ -18,4 +18,7 @@ pub use model::{Contact, ContactStatus};
 /// Reads other features make of contacts, limited to the viewer's scope.
 /// Puts a contact on a lifecycle step (the lifecycle records the move).
 pub use store::place_on_step;
-pub use store::{AssignedAccount, count_all, find_contact, list_contacts, lower, lower_nullable};
+pub use store::{
+    AssignedAccount, count_all, emails_of, find_by_email, find_contact, list_contacts, lower,
+    lower_nullable, phones_of,
+};

@@ -812,3 +812,22 @@ pub async fn place_on_step(
     .get_result(c)
     .await)?)
 }
+
+/// The first contact the viewer sees that has one of `emails` (compared case-insensitively).
+pub async fn find_by_email(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    emails: &[String],
+) -> AppResult<Option<ContactId>> {
+    use crate::db::schema::contact_emails;
+    let emails: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
+    Ok(with_conn!(conn, |c| contact_emails::table
+        .inner_join(contacts::table)
+        .filter(lower(contact_emails::email).eq_any(&emails))
+        .filter(visible!(contacts::company_id, viewer))
+        .order(contacts::id)
+        .select(contacts::id)
+        .first::<ContactId>(c)
+        .await
+        .optional())?)
+}

@@ -269,6 +269,28 @@ impl Db {
         }
     }
 
+    /// Runs `work` in a transaction that is always rolled back, and returns what it returned:
+    /// what a change would do, without doing it (dry runs).
+    #[allow(clippy::manual_async_fn)]
+    pub fn rehearse<'a, R, F>(&'a self, work: F) -> impl Future<Output = AppResult<R>> + Send + 'a
+    where
+        for<'c> F: AsyncFnOnce(&'c mut Conn) -> AppResult<R>
+            + TxFn<&'c mut Conn, AppResult<R>, Fut: Send>
+            + Send
+            + 'a,
+        R: Send + 'a,
+    {
+        async move {
+            let mut conn = self.write_conn().await?;
+            conn.begin().await?;
+            let result = work(&mut conn).await;
+            if let Err(rollback_error) = conn.rollback().await {
+                tracing::warn!(%rollback_error, "rollback failed");
+            }
+            result
+        }
+    }
+
     /// `SELECT 1` on a pooled connection: the readiness check.
     pub async fn ping(&self) -> AppResult<()> {
         let mut conn = self.conn().await?;

@@ -267,7 +267,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contact_imports (id) {
+        id -> BigInt,
+        user_id -> Nullable<BigInt>,
+        file_name -> Text,
+        mode -> Text,
+        dry_run -> Bool,
+        status -> Text,
+        total_rows -> BigInt,
+        processed_rows -> BigInt,
+        created -> BigInt,
+        updated -> BigInt,
+        failed -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    contact_import_rows (import_id, row_number) {
+        import_id -> BigInt,
+        row_number -> BigInt,
+        status -> Text,
+        contact_id -> Nullable<BigInt>,
+        errors -> Text,
+    }
+}
+
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(contact_import_rows -> contact_imports (import_id));
 diesel::joinable!(user_companies -> companies (company_id));
 diesel::joinable!(user_companies -> users (user_id));
 diesel::joinable!(stage_transitions -> contacts (contact_id));
@@ -301,4 +331,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     lifecycle_progress,
     user_companies,
     api_tokens,
+    contact_imports,
+    contact_import_rows,
 );

@@ -3,7 +3,7 @@
 
 pub mod node;
 
-use async_graphql::{MergedObject, Schema};
+use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::analytics::resolvers::AnalyticsQuery;
 use crate::contacts::resolvers::{ContactsMutation, ContactsQuery};
@@ -14,6 +14,7 @@ use crate::documents::{DocumentStorage, UrlSigner};
 use crate::exports::resolvers::ExportQuery;
 use crate::graphql::context::DefaultPhoneRegion;
 use crate::graphql::{access, batch, limits};
+use crate::imports::resolvers::{ImportMutation, ImportQuery, ImportSubscription};
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
     LifecycleMutation, LifecycleQuery, StageMutation, StageSubscription,
@@ -31,6 +32,7 @@ pub struct Query(
     LifecycleQuery,
     TokensQuery,
     ExportQuery,
+    ImportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -41,18 +43,26 @@ pub struct Mutation(
     LifecycleMutation,
     DocumentsMutation,
     TokensMutation,
+    ImportMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, StageSubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(StageSubscription, ImportSubscription);
 
-fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, StageSubscription> {
-    Schema::build(Query::default(), Mutation::default(), StageSubscription)
-        .limit_depth(limits::MAX_DEPTH)
-        .limit_complexity(limits::MAX_COMPLEXITY)
-        .limit_recursive_depth(limits::MAX_DEPTH * 2)
-        .limit_directives(10)
-        .extension(limits::Limits)
-        .extension(access::WriteGuard)
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
+
+fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .limit_depth(limits::MAX_DEPTH)
+    .limit_complexity(limits::MAX_COMPLEXITY)
+    .limit_recursive_depth(limits::MAX_DEPTH * 2)
+    .limit_directives(10)
+    .extension(limits::Limits)
+    .extension(access::WriteGuard)
 }
 
 /// What resolvers read from the schema's data besides the database.

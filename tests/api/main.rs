@@ -9,6 +9,7 @@ mod documents;
 mod export;
 mod funnel;
 mod http;
+mod import;
 mod lifecycle;
 mod node;
 mod schema;

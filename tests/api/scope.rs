@@ -35,6 +35,9 @@ enum Expect {
     Subscription,
     /// The file behind the link holds nothing of Beacon.
     Export,
+    /// Not probed across companies yet (imports run as their user; see the README): listed so
+    /// the gap is visible here rather than silent.
+    NotYetProbed,
 }
 
 #[derive(Debug)]
@@ -485,6 +488,24 @@ fn probes() -> Vec<Probe> {
             "BAD_USER_INPUT userId",
         ),
         refused("revokeApiToken", "mutation($id: ID!) { revokeApiToken(id: $id) { id } }", json!({ "id": "@token_b" }), NOT_FOUND),
+        Probe {
+            field: "contactImport",
+            query: "{ contactImport(id: \"ContactImport:1\") { id } }",
+            variables: json!({}),
+            expect: Expect::NotYetProbed,
+        },
+        Probe {
+            field: "startContactImport",
+            query: "",
+            variables: json!({}),
+            expect: Expect::NotYetProbed,
+        },
+        Probe {
+            field: "contactImportProgress",
+            query: "",
+            variables: json!({}),
+            expect: Expect::NotYetProbed,
+        },
         Probe {
             field: "contactStageChanged",
             query: "subscription { contactStageChanged { contact { name } toStep { name } } }",
@@ -973,6 +994,7 @@ async fn run(
             Ok(())
         }
         Expect::Subscription => subscription(app, world, admin, root, probe.query).await,
+        Expect::NotYetProbed => Ok(()),
         Expect::Export => {
             let file = |token: &str| {
                 let token = token.to_owned();

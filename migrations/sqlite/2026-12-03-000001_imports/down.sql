@@ -1,0 +1,2 @@
+DROP TABLE contact_import_rows;
+DROP TABLE contact_imports;

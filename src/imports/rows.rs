@@ -1,0 +1,384 @@
+//! One row of an import: its cells turned into the input `createContact` takes (names resolved
+//! to ids), then created, or in UPSERT_BY_EMAIL mode applied to the contact that already has
+//! one of its emails. The same rules as the API judge it, every bad field at once.
+
+use async_graphql::{ID, MaybeUndefined};
+
+use super::file::{ImportField, ImportFile};
+use super::model::{ImportMode, ImportRowStatus, RowError};
+use super::store::{ByName, Names};
+use crate::contacts::input::{
+    ContactAddressInput, ContactBankAccountInput, ContactEmailInput, ContactPhoneInput,
+    CreateContactInput, UpdateContactInput,
+};
+use crate::contacts::model::{ContactEmail, ContactPhone};
+use crate::contacts::ops;
+use crate::db::Conn;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::ids::{CompanyId, ContactId, TypedId};
+use crate::lifecycle::Moved;
+use crate::validation::{Parsed, Validator, code};
+use crate::viewer::Viewer;
+
+/// A row read: the contact input, and what could not be resolved.
+pub struct RowInput {
+    pub create: CreateContactInput,
+    pub problems: Vec<FieldError>,
+}
+
+/// The record of `options` for a contact of `company`: the company's own, else tenant-wide.
+fn pick<I: Copy>(
+    options: Option<&Vec<(I, Option<CompanyId>)>>,
+    company: Option<CompanyId>,
+) -> Option<I> {
+    let options = options?;
+    options
+        .iter()
+        .find(|(_, c)| c.is_some() && *c == company)
+        .or_else(|| options.iter().find(|(_, c)| c.is_none()))
+        .or_else(|| options.first())
+        .map(|(id, _)| *id)
+}
+
+/// The record the cell of `field` names, or a problem reported through `missing`.
+fn resolve<I: Copy>(
+    file: &ImportFile,
+    row: &[String],
+    missing: &mut impl FnMut(&str, &str, &str),
+    field: ImportField,
+    what: &str,
+    table: &ByName<I>,
+    company: Option<CompanyId>,
+) -> Option<I> {
+    let (column, name) = file.cell(row, field)?;
+    let found = pick(table.get(&name.to_lowercase()), company);
+    if found.is_none() {
+        missing(column, what, name);
+    }
+    found
+}
+
+fn split(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(';').map(str::trim).filter(|s| !s.is_empty())
+}
+
+/// Reads one row of `file`.
+pub fn read(file: &ImportFile, row: &[String], names: &Names) -> RowInput {
+    let mut problems = Vec::new();
+    let mut missing = |column: &str, what: &str, name: &str| {
+        problems.push(FieldError {
+            path: column.to_owned(),
+            code: code::NOT_FOUND,
+            message: format!("no {what} {name:?} you can use"),
+        });
+    };
+    let text = |field| file.cell(row, field).map(|(_, cell)| cell.to_owned());
+
+    let company = file
+        .cell(row, ImportField::Company)
+        .and_then(|(column, name)| {
+            let found = names.companies.get(&name.to_lowercase()).copied();
+            if found.is_none() {
+                missing(column, "company", name);
+            }
+            found
+        });
+    let segmentation = resolve(
+        file,
+        row,
+        &mut missing,
+        ImportField::Segmentation,
+        "segmentation",
+        &names.segmentations,
+        company,
+    );
+    let reason_code = resolve(
+        file,
+        row,
+        &mut missing,
+        ImportField::ReasonCode,
+        "reason code",
+        &names.reason_codes,
+        company,
+    );
+    let template = resolve(
+        file,
+        row,
+        &mut missing,
+        ImportField::Lifecycle,
+        "lifecycle",
+        &names.templates,
+        company,
+    );
+    let mut account_ids = Vec::new();
+    for (column, cell) in file.cells(row, ImportField::Accounts) {
+        for name in split(cell) {
+            match pick(names.accounts.get(&name.to_lowercase()), company) {
+                Some(id) => account_ids.push(id.to_id()),
+                None => missing(column, "account", name),
+            }
+        }
+    }
+    let owner = file
+        .cell(row, ImportField::Owner)
+        .and_then(|(column, email)| {
+            let found = names.users.get(&email.to_lowercase()).copied();
+            if found.is_none() {
+                missing(column, "user with the email", email);
+            }
+            found
+        });
+    let scoring = file
+        .cell(row, ImportField::Scoring)
+        .and_then(|(column, cell)| {
+            let parsed = cell.replace(',', ".").parse::<f64>().ok();
+            if parsed.is_none() {
+                problems.push(FieldError {
+                    path: column.to_owned(),
+                    code: code::INVALID,
+                    message: format!("{cell:?} is not a number"),
+                });
+            }
+            parsed
+        });
+
+    let emails = file
+        .cells(row, ImportField::Email)
+        .map(|(_, cell)| cell)
+        .chain(
+            file.cells(row, ImportField::Emails)
+                .flat_map(|(_, cell)| split(cell)),
+        )
+        .map(|email| ContactEmailInput {
+            email: email.to_owned(),
+            type_id: None,
+            is_primary: None,
+        })
+        .collect();
+    let phones = file
+        .cells(row, ImportField::Phone)
+        .map(|(_, cell)| cell)
+        .chain(
+            file.cells(row, ImportField::Phones)
+                .flat_map(|(_, cell)| split(cell)),
+        )
+        .map(|number| ContactPhoneInput {
+            number: number.to_owned(),
+            type_id: None,
+            is_primary: None,
+        })
+        .collect();
+    let addresses = text(ImportField::Address)
+        .map(|address| ContactAddressInput {
+            address,
+            zip_code: text(ImportField::ZipCode).unwrap_or_default(),
+            locality: text(ImportField::Locality).unwrap_or_default(),
+            city: text(ImportField::City),
+            state: text(ImportField::State),
+            country: text(ImportField::Country),
+            type_id: None,
+            is_primary: None,
+        })
+        .into_iter()
+        .collect();
+    let bank_accounts = file
+        .cells(row, ImportField::BankAccounts)
+        .flat_map(|(_, cell)| split(cell))
+        .map(|entry| {
+            let (name, rest) = entry.rsplit_once(": ").unwrap_or(("", entry));
+            let (iban, swift) = match rest.split_once(" / ") {
+                Some((iban, swift)) => (iban, Some(swift.trim().to_owned())),
+                None => (rest, None),
+            };
+            ContactBankAccountInput {
+                name: name.trim().to_owned(),
+                iban: iban.trim().to_owned(),
+                swift,
+            }
+        })
+        .collect();
+
+    RowInput {
+        create: CreateContactInput {
+            name: text(ImportField::Name).unwrap_or_default(),
+            full_name: text(ImportField::FullName),
+            scoring,
+            company_id: company.map(TypedId::to_id),
+            segmentation_id: segmentation.map(TypedId::to_id),
+            reason_code_id: reason_code.map(TypedId::to_id),
+            owner_id: owner.map(TypedId::to_id),
+            lifecycle_template_id: template.map(TypedId::to_id),
+            account_ids,
+            emails,
+            phones,
+            addresses,
+            bank_accounts,
+        },
+        problems,
+    }
+}
+
+/// A row applied: what happened, to which contact, and the start of its lifecycle.
+pub type Applied = (ImportRowStatus, ContactId, Option<Moved>);
+
+pub async fn apply(
+    c: &mut Conn,
+    viewer: &Viewer,
+    input: &RowInput,
+    mode: ImportMode,
+    region: Option<&str>,
+) -> AppResult<Applied> {
+    let with_problems = |v: &mut Validator| {
+        for problem in &input.problems {
+            v.push(problem.path.clone(), problem.code, problem.message.clone());
+        }
+    };
+    if mode == ImportMode::UpsertByEmail {
+        let emails: Vec<String> = input
+            .create
+            .emails
+            .iter()
+            .map(|e| e.email.clone())
+            .collect();
+        if let Some(id) = crate::contacts::find_by_email(c, viewer, &emails).await? {
+            update(c, viewer, id, input, region, with_problems).await?;
+            return Ok((ImportRowStatus::Updated, id, None));
+        }
+    }
+    let parsed = Parsed::new(|v| {
+        with_problems(v);
+        input.create.validate(v, region)
+    });
+    let (contact, start) = ops::create(c, viewer, parsed).await?;
+    Ok((ImportRowStatus::Created, contact.id, start))
+}
+
+/// The row's non-empty fields replace the contact's; emails and phones it lacks are added.
+async fn update(
+    c: &mut Conn,
+    viewer: &Viewer,
+    id: ContactId,
+    input: &RowInput,
+    region: Option<&str>,
+    with_problems: impl FnOnce(&mut Validator),
+) -> AppResult<()> {
+    let row = &input.create;
+    let set = |value: &Option<ID>| {
+        value
+            .clone()
+            .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value)
+    };
+    let changes = UpdateContactInput {
+        name: Some(row.name.clone()).filter(|n| !n.is_empty()),
+        full_name: row
+            .full_name
+            .clone()
+            .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
+        scoring: row
+            .scoring
+            .map_or(MaybeUndefined::Undefined, MaybeUndefined::Value),
+        company_id: set(&row.company_id),
+        segmentation_id: set(&row.segmentation_id),
+        reason_code_id: set(&row.reason_code_id),
+        owner_id: set(&row.owner_id),
+    };
+    let parsed = Parsed::new(|v| {
+        with_problems(v);
+        changes.validate(v)
+    });
+    ops::update(c, viewer, id, parsed, None).await?;
+    let have: Vec<String> = crate::contacts::emails_of(c, viewer, &[id])
+        .await?
+        .into_iter()
+        .map(|e| e.email.to_lowercase())
+        .collect();
+    for email in row
+        .emails
+        .iter()
+        .filter(|e| !have.contains(&e.email.to_lowercase()))
+    {
+        let input = Parsed {
+            value: email,
+            problems: Validator::new(),
+        };
+        ops::add_detail::<ContactEmail>(c, viewer, id, input, region, None).await?;
+    }
+    let digits = |number: &str| {
+        number
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect::<String>()
+    };
+    let have: Vec<String> = crate::contacts::phones_of(c, viewer, &[id])
+        .await?
+        .into_iter()
+        .map(|p| digits(&p.number))
+        .collect();
+    for phone in &row.phones {
+        let number = digits(&phone.number);
+        if !have
+            .iter()
+            .any(|h| h.ends_with(&number) || number.ends_with(h.as_str()))
+        {
+            let input = Parsed {
+                value: phone,
+                problems: Validator::new(),
+            };
+            ops::add_detail::<ContactPhone>(c, viewer, id, input, region, None).await?;
+        }
+    }
+    Ok(())
+}
+
+/// What a failed row reports: each bad field under the file's column it came from.
+pub fn errors_of(error: &AppError, file: &ImportFile) -> Vec<RowError> {
+    match error {
+        AppError::BadUserInput(fields) => fields
+            .iter()
+            .map(|f| RowError {
+                path: column_of(&f.path, file).unwrap_or_else(|| f.path.clone()),
+                code: f.code.to_owned(),
+                message: f.message.clone(),
+            })
+            .collect(),
+        other => vec![RowError {
+            path: String::new(),
+            code: other.code().as_str().to_owned(),
+            message: other.message(),
+        }],
+    }
+}
+
+/// The column behind an input path such as `emails[1].email` or `addresses[0].zipCode`.
+fn column_of(path: &str, file: &ImportFile) -> Option<String> {
+    use ImportField as F;
+    let top = path.split(['[', '.']).next().unwrap_or(path);
+    let last = path.rsplit('.').next().unwrap_or(path);
+    let fields: &[ImportField] = match top {
+        "name" => &[F::Name],
+        "fullName" => &[F::FullName],
+        "scoring" => &[F::Scoring],
+        "companyId" => &[F::Company],
+        "segmentationId" => &[F::Segmentation],
+        "reasonCodeId" => &[F::ReasonCode],
+        "ownerId" => &[F::Owner],
+        "lifecycleTemplateId" => &[F::Lifecycle],
+        "accountIds" => &[F::Accounts],
+        "emails" => &[F::Email, F::Emails],
+        "phones" => &[F::Phone, F::Phones],
+        "bankAccounts" => &[F::BankAccounts],
+        "addresses" => match last {
+            "zipCode" => &[F::ZipCode],
+            "locality" => &[F::Locality],
+            "city" => &[F::City],
+            "state" => &[F::State],
+            "country" => &[F::Country],
+            _ => &[F::Address],
+        },
+        _ => &[],
+    };
+    fields
+        .iter()
+        .find_map(|f| file.column_of(*f))
+        .map(str::to_owned)
+}

@@ -1,0 +1,219 @@
+//! Imports: a CSV file with a column mapping, checked whole first, then run row by row in the
+//! background with per-row outcomes; dry runs, upserts by email, interruption, round trips.
+
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::support::uploads::multipart;
+use crate::support::{ContactBuilder, TestApp};
+
+const START: &str = "mutation($file: Upload!, $mapping: [ImportMapping!]!, $mode: ImportMode, $dryRun: Boolean, $delimiter: String) {
+    startContactImport(file: $file, mapping: $mapping, mode: $mode, dryRun: $dryRun, delimiter: $delimiter) { id status totalRows } }";
+
+const IMPORT: &str = "query($id: ID!) { contactImport(id: $id) {
+    status dryRun totalRows processedRows created updated failed
+    rows(first: 100) { row status contactId errors { path code message } } } }";
+
+async fn start(app: &TestApp, csv: &str, variables: Value) -> Value {
+    let mut variables = variables;
+    variables["file"] = Value::Null;
+    let request = multipart(
+        START,
+        variables,
+        &[("variables.file", "contacts.csv", csv.as_bytes())],
+    );
+    app.send(request).await.json()
+}
+
+/// Starts an import and waits until it has ended.
+async fn imported(app: &TestApp, csv: &str, variables: Value) -> Value {
+    let started = start(app, csv, variables).await;
+    assert!(started["errors"].is_null(), "{started}");
+    let id = started["data"]["startContactImport"]["id"].clone();
+    for _ in 0..200 {
+        let import = app.data(IMPORT, json!({ "id": id })).await["contactImport"].clone();
+        if import["status"] != "RUNNING" {
+            return import;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the import did not end");
+}
+
+fn mapping(pairs: &[(&str, &str)]) -> Value {
+    pairs
+        .iter()
+        .map(|(column, field)| json!({ "column": column, "field": field }))
+        .collect()
+}
+
+async fn names(app: &TestApp) -> Vec<String> {
+    let data = app
+        .data("{ contacts(first: 200) { nodes { name } } }", json!({}))
+        .await;
+    data["contacts"]["nodes"]
+        .as_array()
+        .expect("nodes")
+        .iter()
+        .map(|n| n["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+api_test!(
+    async fn good_rows_are_created_and_bad_ones_report_every_problem_without_stopping_the_others(app) {
+        app.create_company("Archway", "ARCH").await;
+        let csv = "Name,E-mail,Company,Score\n\
+                   Ada,ada@archway.test,Archway,4\n\
+                   ,not-an-email,Nowhere,lots\n\
+                   Bob,bob@archway.test,arch,\n";
+        let map = mapping(&[("Name", "NAME"), ("e-mail", "EMAIL"), ("Company", "COMPANY"), ("Score", "SCORING")]);
+        let import = imported(&app, csv, json!({ "mapping": map })).await;
+        assert_eq!(import["status"], "COMPLETED");
+        assert_eq!(
+            (&import["totalRows"], &import["processedRows"], &import["created"], &import["failed"]),
+            (&json!(3), &json!(3), &json!(2), &json!(1))
+        );
+        let rows = import["rows"].as_array().expect("rows");
+        assert_eq!(rows[0]["status"], "CREATED");
+        assert!(rows[0]["contactId"].as_str().is_some_and(|id| id.starts_with("Contact:")));
+        assert_eq!(rows[1]["status"], "FAILED");
+        let mut problems: Vec<(String, String)> = rows[1]["errors"]
+            .as_array()
+            .expect("errors")
+            .iter()
+            .map(|e| (e["path"].as_str().unwrap_or_default().to_owned(), e["code"].as_str().unwrap_or_default().to_owned()))
+            .collect();
+        problems.sort();
+        assert_eq!(
+            problems,
+            [
+                ("Company".to_owned(), "NOT_FOUND".to_owned()),
+                ("E-mail".to_owned(), "INVALID".to_owned()),
+                ("Name".to_owned(), "REQUIRED".to_owned()),
+                ("Score".to_owned(), "INVALID".to_owned()),
+            ]
+        );
+        let mut seen = names(&app).await;
+        seen.sort();
+        assert_eq!(seen, ["Ada", "Bob"]);
+        let bob = app
+            .data("{ contacts(filter: { search: \"Bob\" }) { nodes { company { name } primaryEmail { email } } } }", json!({}))
+            .await;
+        assert_eq!(bob["contacts"]["nodes"][0]["company"]["name"], "Archway", "by code too");
+    }
+);
+
+api_test!(
+    async fn a_dry_run_writes_nothing_and_says_what_would_happen(app) {
+        ContactBuilder::new("Ada").email("ada@archway.test").create_id(&app).await;
+        let before = app.count("contacts").await;
+        let csv = "Name,Email\nAda Lovelace,ADA@archway.test\nCyd,cyd@archway.test\nBad,@\n";
+        let map = mapping(&[("Name", "NAME"), ("Email", "EMAIL")]);
+        let import = imported(&app, csv, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL", "dryRun": true })).await;
+        assert_eq!(import["dryRun"], true);
+        let statuses: Vec<&str> = import["rows"].as_array().expect("rows").iter().map(|r| r["status"].as_str().unwrap_or_default()).collect();
+        assert_eq!(statuses, ["UPDATED", "CREATED", "FAILED"]);
+        assert_eq!((&import["created"], &import["updated"], &import["failed"]), (&json!(1), &json!(1), &json!(1)));
+        assert_eq!(app.count("contacts").await, before, "a dry run writes no contact");
+        assert_eq!(names(&app).await, ["Ada"]);
+
+        // For real: the contact with the email is updated, the other created.
+        let import = imported(&app, csv, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL" })).await;
+        assert_eq!((&import["created"], &import["updated"], &import["failed"]), (&json!(1), &json!(1), &json!(1)));
+        let mut seen = names(&app).await;
+        seen.sort();
+        assert_eq!(seen, ["Ada Lovelace", "Cyd"]);
+    }
+);
+
+api_test!(
+    async fn a_file_that_cannot_be_read_is_refused_before_any_row(app) {
+        let map = mapping(&[("Name", "NAME")]);
+        let code_and_paths = |body: Value| {
+            let error = &body["errors"][0]["extensions"];
+            let paths: Vec<String> = error["fields"].as_array().map(|f| f.iter().map(|x| x["path"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default();
+            (error["code"].as_str().unwrap_or_default().to_owned(), paths)
+        };
+        let semicolons = start(&app, "Name;Email\nAda;ada@x.io\n", json!({ "mapping": map })).await;
+        assert_eq!(code_and_paths(semicolons), ("BAD_USER_INPUT".to_owned(), vec!["delimiter".to_owned()]));
+        let unmapped = start(&app, "Nom\nAda\n", json!({ "mapping": map })).await;
+        assert_eq!(code_and_paths(unmapped), ("BAD_USER_INPUT".to_owned(), vec!["mapping[0].column".to_owned()]));
+        let request = multipart(START, json!({ "mapping": map, "file": null }), &[("variables.file", "latin1.csv", b"Name\nJos\xe9\n")]);
+        let latin1 = app.send(request).await.json();
+        assert_eq!(code_and_paths(latin1), ("BAD_USER_INPUT".to_owned(), vec!["file".to_owned()]));
+        let semicolons_ok = imported(&app, "Name;Email\nAda;ada@x.io\n", json!({ "mapping": mapping(&[("Name", "NAME"), ("Email", "EMAIL")]), "delimiter": ";" })).await;
+        assert_eq!(semicolons_ok["created"], 1);
+        assert_eq!(app.count("contact_imports").await, 1, "refused files leave no import behind");
+    }
+);
+
+api_test!(
+    async fn an_import_cut_short_by_a_restart_is_reported_as_interrupted(app) {
+        app.exec_sql(
+            "INSERT INTO contact_imports (file_name, mode, dry_run, status, total_rows, processed_rows, created)
+             VALUES ('big.csv', 'CREATE', FALSE, 'RUNNING', 10, 4, 4)",
+        )
+        .await;
+        let marked = rapport::imports::mark_interrupted(&app.db).await.expect("marked");
+        assert_eq!(marked, 1);
+        let id = format!("ContactImport:{}", app.count("contact_imports").await);
+        let import = app.data(IMPORT, json!({ "id": id })).await["contactImport"].clone();
+        assert_eq!(import["status"], "INTERRUPTED");
+        assert_eq!((&import["processedRows"], &import["created"]), (&json!(4), &json!(4)), "counts stay exact");
+    }
+);
+
+async fn export(app: &TestApp, columns: &Value) -> String {
+    let data = app
+        .data(
+            "query($c: [ContactColumn!]!) { exportContacts(columns: $c) { downloadUrl } }",
+            json!({ "c": columns }),
+        )
+        .await;
+    let url = data["exportContacts"]["downloadUrl"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let request = axum::http::Request::get(url)
+        .body(axum::body::Body::empty())
+        .expect("request");
+    String::from_utf8(app.send(request).await.bytes).expect("UTF-8")
+}
+
+api_test!(
+    async fn an_export_imported_into_an_empty_database_gives_the_same_contacts(app) {
+        let arch = app.create_company("Archway", "ARCH").await;
+        let segment = app.create_segmentation("Key accounts", Some(&arch)).await;
+        let account = app.create_account("Iberia", Some(&arch)).await;
+        ContactBuilder::new("Ada")
+            .company(&arch)
+            .segmentation(&segment)
+            .account(&account)
+            .full_name("Ada Lovelace")
+            .scoring(4.5)
+            .email("ada@archway.test")
+            .email("ada.l@archway.test")
+            .phone("+34 600 000 001")
+            .address(crate::support::Address::new("Calle Mayor 1", "28001", "Madrid").city("Madrid").country("ES"))
+            .bank_account("Main", "ES9121000418450200051332")
+            .create_id(&app)
+            .await;
+        ContactBuilder::new("=1+1 Bob").email("bob@x.io").create_id(&app).await;
+        let columns = json!(["NAME", "FULL_NAME", "SCORING", "COMPANY", "SEGMENTATION", "ACCOUNTS", "EMAILS", "PHONES", "PRIMARY_ADDRESS", "BANK_ACCOUNTS"]);
+        let file = export(&app, &columns).await;
+
+        let other = TestApp::sqlite().await;
+        let arch2 = other.create_company("Archway", "ARCH").await;
+        other.create_segmentation("Key accounts", Some(&arch2)).await;
+        other.create_account("Iberia", Some(&arch2)).await;
+        let map = mapping(&[
+            ("Name", "NAME"), ("Full name", "FULL_NAME"), ("Scoring", "SCORING"), ("Company", "COMPANY"),
+            ("Segmentation", "SEGMENTATION"), ("Accounts", "ACCOUNTS"), ("Emails", "EMAILS"), ("Phones", "PHONES"),
+            ("Address", "ADDRESS"), ("ZIP code", "ZIP_CODE"), ("Locality", "LOCALITY"), ("City", "CITY"),
+            ("State", "STATE"), ("Country", "COUNTRY"), ("Bank accounts", "BANK_ACCOUNTS"),
+        ]);
+        let import = imported(&other, &file, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL" })).await;
+        assert_eq!((&import["created"], &import["failed"]), (&json!(2), &json!(0)), "{import}");
+        assert_eq!(export(&other, &columns).await, file, "the same contacts and details");
+    }
+);
