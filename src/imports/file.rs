@@ -307,7 +307,6 @@ mod tests {
                 ("mapping[0].column".into(), code::NOT_FOUND),
                 ("mapping[2].field".into(), code::DUPLICATE),
                 ("mapping".into(), code::REQUIRED),
-                ("mapping".into(), code::REQUIRED),
             ]
         );
         let file = read(
