@@ -251,22 +251,7 @@ impl Db {
             + 'a,
         R: Send + 'a,
     {
-        async move {
-            let mut conn = self.write_conn().await?;
-            conn.begin().await?;
-            match work(&mut conn).await {
-                Ok(value) => {
-                    conn.commit().await?;
-                    Ok(value)
-                }
-                Err(error) => {
-                    if let Err(rollback_error) = conn.rollback().await {
-                        tracing::warn!(%rollback_error, "rollback failed");
-                    }
-                    Err(error)
-                }
-            }
-        }
+        self.in_transaction(work, true)
     }
 
     /// Runs `work` in a transaction that is always rolled back, and returns what it returned:
@@ -280,11 +265,30 @@ impl Db {
             + 'a,
         R: Send + 'a,
     {
+        self.in_transaction(work, false)
+    }
+
+    /// `work` in a transaction, committed only when `commit` is set and it returned `Ok`.
+    #[allow(clippy::manual_async_fn)]
+    fn in_transaction<'a, R, F>(
+        &'a self,
+        work: F,
+        commit: bool,
+    ) -> impl Future<Output = AppResult<R>> + Send + 'a
+    where
+        for<'c> F: AsyncFnOnce(&'c mut Conn) -> AppResult<R>
+            + TxFn<&'c mut Conn, AppResult<R>, Fut: Send>
+            + Send
+            + 'a,
+        R: Send + 'a,
+    {
         async move {
             let mut conn = self.write_conn().await?;
             conn.begin().await?;
             let result = work(&mut conn).await;
-            if let Err(rollback_error) = conn.rollback().await {
+            if commit && result.is_ok() {
+                conn.commit().await?;
+            } else if let Err(rollback_error) = conn.rollback().await {
                 tracing::warn!(%rollback_error, "rollback failed");
             }
             result

@@ -217,7 +217,6 @@ impl PageRelations {
 
     fn push_cells(&self, contact: &Contact, column: ContactColumn, out: &mut Vec<Cell>) {
         use ContactColumn as C;
-        let empty = Vec::new;
         match column {
             C::Name => out.push(Cell::text(contact.name.as_str())),
             C::FullName => out.push(Cell::optional(contact.full_name.as_deref())),
@@ -227,12 +226,10 @@ impl PageRelations {
                 out.push(Cell::optional(primary.map(|e| e.email.as_str())));
             }
             C::Emails => {
-                let emails = self
-                    .emails
-                    .get(&EmailsOf(contact.id))
-                    .cloned()
-                    .unwrap_or_else(empty);
-                out.push(Cell::joined(emails.iter().map(|e| e.email.as_str())));
+                let emails = self.emails.get(&EmailsOf(contact.id));
+                out.push(Cell::joined(
+                    emails.into_iter().flatten().map(|e| e.email.as_str()),
+                ));
             }
             C::PrimaryPhone => {
                 let phones = self.phones.get(&PhonesOf(contact.id));

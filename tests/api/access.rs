@@ -649,36 +649,12 @@ api_test!(
 async fn subscriptions_authenticate_in_connection_init_and_see_their_companies_only(app) {
     use futures_util::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
     let team = team(&app).await;
     let step = app.step_id("Interested").await;
     let app = tokens_only(app);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    let connect = |payload: Value| async move {
-        let mut request = format!("ws://{address}/graphql/ws")
-            .into_client_request()
-            .expect("request");
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            "graphql-transport-ws".parse().expect("header"),
-        );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("connect");
-        socket
-            .send(Message::text(
-                json!({ "type": "connection_init", "payload": payload }).to_string(),
-            ))
-            .await
-            .expect("init");
-        socket
-    };
+    let (address, _server) = app.serve().await;
+    let connect = |payload: Value| crate::support::ws::connect(address, Some(payload));
 
     let mut refused = connect(json!({ "Authorization": "Bearer rpt_made-up" })).await;
     match refused.next().await {

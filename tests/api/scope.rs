@@ -1027,8 +1027,7 @@ async fn run(
     }
 }
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+use crate::support::ws::Socket;
 
 /// The name of the contact in the next event on `socket`.
 async fn first_event(socket: &mut Socket) -> Value {
@@ -1054,30 +1053,11 @@ async fn subscription(
 ) -> Result<(), String> {
     use futures_util::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let router = app.router.clone();
-    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let (address, server) = app.serve().await;
     let subscribe = |token: String| async move {
-        let mut request = format!("ws://{address}/graphql/ws")
-            .into_client_request()
-            .expect("request");
-        request.headers_mut().insert(
-            "sec-websocket-protocol",
-            "graphql-transport-ws".parse().expect("header"),
-        );
-        let (mut socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("connect");
-        let init = json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } });
-        socket
-            .send(Message::text(init.to_string()))
-            .await
-            .expect("init");
+        let init = json!({ "Authorization": format!("Bearer {token}") });
+        let mut socket = crate::support::ws::connect(address, Some(init)).await;
         let ack = socket.next().await.expect("ack").expect("ack");
         assert!(
             ack.to_text().unwrap_or_default().contains("connection_ack"),

@@ -227,32 +227,10 @@ api_test!(
 async fn subscribers_receive_exactly_the_committed_transitions() {
     use futures_util::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
     let app = TestApp::sqlite().await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let router = app.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await });
-
-    let mut request = format!("ws://{address}/graphql/ws")
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    socket
-        .send(Message::text(
-            json!({ "type": "connection_init" }).to_string(),
-        ))
-        .await
-        .expect("init");
+    let (address, _server) = app.serve().await;
+    let mut socket = crate::support::ws::connect(address, None).await;
     let ack = socket.next().await.expect("ack").expect("ack");
     assert!(ack.to_text().unwrap_or_default().contains("connection_ack"));
     socket

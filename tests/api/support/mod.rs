@@ -10,6 +10,7 @@ pub mod postgres;
 mod reference;
 pub mod snapshots;
 pub mod uploads;
+pub mod ws;
 
 pub use fixtures::{Address, ContactBuilder, Step, TemplateBuilder, id_number};
 pub use snapshots::snapshot_settings;
