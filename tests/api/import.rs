@@ -4,48 +4,10 @@
 use serde_json::{Value, json};
 
 use crate::api_test;
+use crate::support::imports::{IMPORT, START, find, imported, mapping, start};
 use crate::support::uploads::multipart;
+use crate::support::ws;
 use crate::support::{ContactBuilder, TestApp};
-
-const START: &str = "mutation($file: Upload!, $mapping: [ImportMapping!]!, $mode: ImportMode, $dryRun: Boolean, $delimiter: String) {
-    startContactImport(file: $file, mapping: $mapping, mode: $mode, dryRun: $dryRun, delimiter: $delimiter) { id status totalRows } }";
-
-const IMPORT: &str = "query($id: ID!) { contactImport(id: $id) {
-    status dryRun totalRows processedRows created updated failed
-    rows(first: 100) { row status contactId errors { path code message } } } }";
-
-async fn start(app: &TestApp, csv: &str, variables: Value) -> Value {
-    let mut variables = variables;
-    variables["file"] = Value::Null;
-    let request = multipart(
-        START,
-        variables,
-        &[("variables.file", "contacts.csv", csv.as_bytes())],
-    );
-    app.send(request).await.json()
-}
-
-/// Starts an import and waits until it has ended.
-async fn imported(app: &TestApp, csv: &str, variables: Value) -> Value {
-    let started = start(app, csv, variables).await;
-    assert!(started["errors"].is_null(), "{started}");
-    let id = started["data"]["startContactImport"]["id"].clone();
-    for _ in 0..200 {
-        let import = app.data(IMPORT, json!({ "id": id })).await["contactImport"].clone();
-        if import["status"] != "RUNNING" {
-            return import;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the import did not end");
-}
-
-fn mapping(pairs: &[(&str, &str)]) -> Value {
-    pairs
-        .iter()
-        .map(|(column, field)| json!({ "column": column, "field": field }))
-        .collect()
-}
 
 async fn names(app: &TestApp) -> Vec<String> {
     let data = app
@@ -67,7 +29,7 @@ api_test!(
                    ,not-an-email,Nowhere,lots\n\
                    Bob,bob@archway.test,arch,\n";
         let map = mapping(&[("Name", "NAME"), ("e-mail", "EMAIL"), ("Company", "COMPANY"), ("Score", "SCORING")]);
-        let import = imported(&app, csv, json!({ "mapping": map })).await;
+        let import = imported(&app, None, csv, json!({ "mapping": map })).await;
         assert_eq!(import["status"], "COMPLETED");
         assert_eq!(
             (&import["totalRows"], &import["processedRows"], &import["created"], &import["failed"]),
@@ -109,7 +71,7 @@ api_test!(
         let before = app.count("contacts").await;
         let csv = "Name,Email\nAda Lovelace,ADA@archway.test\nCyd,cyd@archway.test\nBad,@\n";
         let map = mapping(&[("Name", "NAME"), ("Email", "EMAIL")]);
-        let import = imported(&app, csv, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL", "dryRun": true })).await;
+        let import = imported(&app, None, csv, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL", "dryRun": true })).await;
         assert_eq!(import["dryRun"], true);
         let statuses: Vec<&str> = import["rows"].as_array().expect("rows").iter().map(|r| r["status"].as_str().unwrap_or_default()).collect();
         assert_eq!(statuses, ["UPDATED", "CREATED", "FAILED"]);
@@ -118,7 +80,7 @@ api_test!(
         assert_eq!(names(&app).await, ["Ada"]);
 
         // For real: the contact with the email is updated, the other created.
-        let import = imported(&app, csv, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL" })).await;
+        let import = imported(&app, None, csv, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL" })).await;
         assert_eq!((&import["created"], &import["updated"], &import["failed"]), (&json!(1), &json!(1), &json!(1)));
         let mut seen = names(&app).await;
         seen.sort();
@@ -134,14 +96,14 @@ api_test!(
             let paths: Vec<String> = error["fields"].as_array().map(|f| f.iter().map(|x| x["path"].as_str().unwrap_or_default().to_owned()).collect()).unwrap_or_default();
             (error["code"].as_str().unwrap_or_default().to_owned(), paths)
         };
-        let semicolons = start(&app, "Name;Email\nAda;ada@x.io\n", json!({ "mapping": map })).await;
+        let semicolons = start(&app, None, "Name;Email\nAda;ada@x.io\n", json!({ "mapping": map })).await;
         assert_eq!(code_and_paths(semicolons), ("BAD_USER_INPUT".to_owned(), vec!["delimiter".to_owned()]));
-        let unmapped = start(&app, "Nom\nAda\n", json!({ "mapping": map })).await;
+        let unmapped = start(&app, None, "Nom\nAda\n", json!({ "mapping": map })).await;
         assert_eq!(code_and_paths(unmapped), ("BAD_USER_INPUT".to_owned(), vec!["mapping[0].column".to_owned()]));
         let request = multipart(START, json!({ "mapping": map, "file": null }), &[("variables.file", "latin1.csv", b"Name\nJos\xe9\n")]);
         let latin1 = app.send(request).await.json();
         assert_eq!(code_and_paths(latin1), ("BAD_USER_INPUT".to_owned(), vec!["file".to_owned()]));
-        let semicolons_ok = imported(&app, "Name;Email\nAda;ada@x.io\n", json!({ "mapping": mapping(&[("Name", "NAME"), ("Email", "EMAIL")]), "delimiter": ";" })).await;
+        let semicolons_ok = imported(&app, None, "Name;Email\nAda;ada@x.io\n", json!({ "mapping": mapping(&[("Name", "NAME"), ("Email", "EMAIL")]), "delimiter": ";" })).await;
         assert_eq!(semicolons_ok["created"], 1);
         assert_eq!(app.count("contact_imports").await, 1, "refused files leave no import behind");
     }
@@ -212,8 +174,42 @@ api_test!(
             ("Address", "ADDRESS"), ("ZIP code", "ZIP_CODE"), ("Locality", "LOCALITY"), ("City", "CITY"),
             ("State", "STATE"), ("Country", "COUNTRY"), ("Bank accounts", "BANK_ACCOUNTS"),
         ]);
-        let import = imported(&other, &file, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL" })).await;
+        let import = imported(&other, None, &file, json!({ "mapping": map, "mode": "UPSERT_BY_EMAIL" })).await;
         assert_eq!((&import["created"], &import["failed"]), (&json!(2), &json!(0)), "{import}");
         assert_eq!(export(&other, &columns).await, file, "the same contacts and details");
+    }
+);
+
+api_test!(
+    async fn a_progress_subscription_counts_up_to_the_final_outcome(app) {
+        let (address, _server) = app.serve().await;
+        let mut csv = String::from("Name,Email\n");
+        for i in 0..400 {
+            csv.push_str(&format!("Person {i},person{i}@progress.test\n"));
+        }
+        csv.push_str(",not-an-email\n");
+        let map = mapping(&[("Name", "NAME"), ("Email", "EMAIL")]);
+        let started = start(&app, None, &csv, json!({ "mapping": map })).await;
+        let id = started["data"]["startContactImport"]["id"].clone();
+        assert!(id.is_string(), "{started}");
+
+        let query = "subscription($id: ID!) { contactImportProgress(id: $id) { status processedRows created failed } }";
+        let mut socket = ws::subscribe(address, None, query, json!({ "id": id })).await;
+        let mut events = Vec::new();
+        loop {
+            let message = ws::next(&mut socket).await;
+            if message["type"] == "complete" {
+                break;
+            }
+            assert_eq!(message["type"], "next", "{message}");
+            events.push(message["payload"]["data"]["contactImportProgress"].clone());
+        }
+        let processed: Vec<i64> = events.iter().map(|e| e["processedRows"].as_i64().expect("a count")).collect();
+        assert!(processed.windows(2).all(|pair| pair[0] < pair[1]), "{processed:?}");
+        let (last, earlier) = events.split_last().expect("at least one event");
+        assert!(earlier.iter().all(|e| e["status"] == "RUNNING"), "{events:?}");
+        assert_eq!(last, &json!({ "status": "COMPLETED", "processedRows": 401, "created": 400, "failed": 1 }));
+        let polled = find(&app, None, &id).await;
+        assert_eq!((&polled["processedRows"], &polled["created"]), (&json!(401), &json!(400)));
     }
 );

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::api_test;
 use crate::support::uploads::{PDF, UPLOAD, multipart};
 use crate::support::{Address, ContactBuilder, Step, TemplateBuilder, TestApp};
+use crate::support::{imports, ws};
 
 /// Every name of Beacon's records contains this (case-insensitively); nothing of Archway's does.
 const MARK: &str = "beacon";
@@ -35,9 +36,15 @@ enum Expect {
     Subscription,
     /// The file behind the link holds nothing of Beacon.
     Export,
-    /// Not probed across companies yet (imports run as their user; see the README): listed so
-    /// the gap is visible here rather than silent.
-    NotYetProbed,
+    /// A record only the user who made it sees (Beacon administrator's import): Archway's
+    /// answer is the answer for an id no record has, and differs from the maker's.
+    Private,
+    /// The same through a subscription: Archway's first message is the one for an absent id.
+    PrivateSubscription,
+    /// A dry-run import of this CSV, which names Beacon's records: every row ends as it does
+    /// when the file names records that do not exist, unlike the tenant-wide administrator's
+    /// rows, and nothing changes.
+    Import(&'static str),
 }
 
 #[derive(Debug)]
@@ -488,23 +495,37 @@ fn probes() -> Vec<Probe> {
             "BAD_USER_INPUT userId",
         ),
         refused("revokeApiToken", "mutation($id: ID!) { revokeApiToken(id: $id) { id } }", json!({ "id": "@token_b" }), NOT_FOUND),
+        // Imports: Beacon's administrator's import is theirs alone; references in a file
+        // resolve only to Archway's records (and tenant-wide ones).
         Probe {
             field: "contactImport",
-            query: "{ contactImport(id: \"ContactImport:1\") { id } }",
-            variables: json!({}),
-            expect: Expect::NotYetProbed,
+            query: "query($id: ID!) { contactImport(id: $id) { id status totalRows created rows { row status contactId } } }",
+            variables: json!({ "id": "@import_b" }),
+            expect: Expect::Private,
         },
         Probe {
             field: "startContactImport",
-            query: "",
-            variables: json!({}),
-            expect: Expect::NotYetProbed,
+            query: imports::START,
+            variables: json!({
+                "mapping": imports::mapping(&[
+                    ("Name", "NAME"), ("Email", "EMAIL"), ("Company", "COMPANY"),
+                    ("Segment", "SEGMENTATION"), ("Reason", "REASON_CODE"), ("Owner", "OWNER"),
+                    ("Accounts", "ACCOUNTS"), ("Lifecycle", "LIFECYCLE"),
+                ]),
+                "mode": "UPSERT_BY_EMAIL",
+                "dryRun": true,
+            }),
+            expect: Expect::Import(
+                "Name,Email,Company,Segment,Reason,Owner,Accounts,Lifecycle\n\
+                 Probe update,deals@beacon.test,,,,,,\n\
+                 Probe references,probe@archway.test,Beacon,Beacon segment,BEACON_LOST,admin@beacon.test,Beacon account,Beacon lifecycle\n",
+            ),
         },
         Probe {
             field: "contactImportProgress",
-            query: "",
-            variables: json!({}),
-            expect: Expect::NotYetProbed,
+            query: "subscription($id: ID!) { contactImportProgress(id: $id) { id status processedRows created } }",
+            variables: json!({ "id": "@import_b" }),
+            expect: Expect::PrivateSubscription,
         },
         Probe {
             field: "contactStageChanged",
@@ -565,6 +586,8 @@ struct World {
     ids: HashMap<&'static str, String>,
     /// The unsigned download path of Beacon's document.
     download: String,
+    /// A token of Beacon's administrator.
+    admin_b: String,
 }
 
 impl World {
@@ -836,7 +859,17 @@ async fn world(app: TestApp) -> (TestApp, World, String, String) {
         .await
         .json();
     ids.insert("token_b", id(&created(&token, "createApiToken")["token"]));
-    (app, World { ids, download }, admin_a, root)
+    let csv = "Name,Email,Company\nBeacon import,import@beacon.test,Beacon\n";
+    let map = imports::mapping(&[("Name", "NAME"), ("Email", "EMAIL"), ("Company", "COMPANY")]);
+    let import = imports::imported(&app, Some(&admin_b), csv, json!({ "mapping": map })).await;
+    assert_eq!(import["created"], 1, "{import}");
+    ids.insert("import_b", id(&import));
+    let world = World {
+        ids,
+        download,
+        admin_b,
+    };
+    (app, world, admin_a, root)
 }
 
 /// Everything the tenant holds, read by the local administrator, to prove a refusal changed
@@ -994,7 +1027,84 @@ async fn run(
             Ok(())
         }
         Expect::Subscription => subscription(app, world, admin, root, probe.query).await,
-        Expect::NotYetProbed => Ok(()),
+        Expect::Private => {
+            let seen = app
+                .graphql_with(admin, probe.query, variables.clone())
+                .await
+                .json();
+            let own = app
+                .graphql_with(&world.admin_b, probe.query, variables)
+                .await
+                .json();
+            if !own["errors"].is_null() {
+                return Err(format!("its maker does not see it: {own}"));
+            }
+            if own["data"] == seen["data"] {
+                return Err(format!("Archway sees what its maker sees: {own}"));
+            }
+            same_as_absent(app, world, admin, probe, &seen).await
+        }
+        Expect::PrivateSubscription => {
+            let (address, server) = app.serve().await;
+            let first = |token: &str, variables: Value| {
+                let init = json!({ "Authorization": format!("Bearer {token}") });
+                async move {
+                    let mut socket =
+                        ws::subscribe(address, Some(init), probe.query, variables).await;
+                    ws::next(&mut socket).await
+                }
+            };
+            let seen = first(admin, variables.clone()).await;
+            let absent = first(admin, world.fill_absent(&probe.variables)).await;
+            let own = first(&world.admin_b, variables).await;
+            server.abort();
+            if own["payload"]["data"].is_null() {
+                return Err(format!("its maker does not see it: {own}"));
+            }
+            if own == seen {
+                return Err(format!("Archway sees what its maker sees: {own}"));
+            }
+            let (seen, absent) = (
+                redact_ids(&seen.to_string()),
+                redact_ids(&absent.to_string()),
+            );
+            if seen != absent {
+                return Err(format!(
+                    "the first message differs from the one for an import that does not exist:\n  {seen}\n  {absent}"
+                ));
+            }
+            Ok(())
+        }
+        Expect::Import(csv) => {
+            let before = everything(app).await;
+            let rows = |token: &str, csv: String| {
+                let (token, variables) = (token.to_owned(), variables.clone());
+                async move {
+                    imports::imported(app, Some(&token), &csv, variables).await["rows"].clone()
+                }
+            };
+            let seen = rows(admin, (*csv).to_owned()).await;
+            let absent = rows(admin, nowhere(csv)).await;
+            let full = rows(root, (*csv).to_owned()).await;
+            if everything(app).await != before {
+                return Err("a dry run changed something".to_owned());
+            }
+            if seen == full {
+                return Err(format!(
+                    "the same rows as the tenant-wide administrator's, so nothing was hidden: {seen}"
+                ));
+            }
+            let (seen, absent) = (
+                redact_ids(&nowhere(&seen.to_string())),
+                redact_ids(&absent.to_string()),
+            );
+            if seen != absent {
+                return Err(format!(
+                    "the rows differ from those of a file naming records that do not exist:\n  {seen}\n  {absent}"
+                ));
+            }
+            Ok(())
+        }
         Expect::Export => {
             let file = |token: &str| {
                 let token = token.to_owned();
@@ -1027,18 +1137,16 @@ async fn run(
     }
 }
 
-use crate::support::ws::Socket;
+/// `text` naming records that do not exist where it names Beacon's.
+fn nowhere(text: &str) -> String {
+    text.replace("Beacon", "Nowhere")
+        .replace("BEACON", "NOWHERE")
+        .replace("beacon", "nowhere")
+}
 
 /// The name of the contact in the next event on `socket`.
-async fn first_event(socket: &mut Socket) -> Value {
-    use futures_util::StreamExt as _;
-    let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
-        .await
-        .expect("an event within 5 s")
-        .expect("open")
-        .expect("message");
-    let body: Value = serde_json::from_str(message.to_text().unwrap_or_default()).expect("json");
-    body["payload"]["data"]["contactStageChanged"]["contact"]["name"].clone()
+async fn first_event(socket: &mut ws::Socket) -> Value {
+    ws::next(socket).await["payload"]["data"]["contactStageChanged"]["contact"]["name"].clone()
 }
 
 /// Archway's administrator subscribes; a move in Beacon and then one in Archway are made: the
@@ -1051,24 +1159,10 @@ async fn subscription(
     root: &str,
     query: &str,
 ) -> Result<(), String> {
-    use futures_util::{SinkExt as _, StreamExt as _};
-    use tokio_tungstenite::tungstenite::Message;
-
     let (address, server) = app.serve().await;
-    let subscribe = |token: String| async move {
+    let subscribe = |token: String| {
         let init = json!({ "Authorization": format!("Bearer {token}") });
-        let mut socket = crate::support::ws::connect(address, Some(init)).await;
-        let ack = socket.next().await.expect("ack").expect("ack");
-        assert!(
-            ack.to_text().unwrap_or_default().contains("connection_ack"),
-            "{ack:?}"
-        );
-        let start = json!({ "id": "1", "type": "subscribe", "payload": { "query": query } });
-        socket
-            .send(Message::text(start.to_string()))
-            .await
-            .expect("subscribe");
-        socket
+        ws::subscribe(address, Some(init), query, json!({}))
     };
     let mut archway = subscribe(admin.to_owned()).await;
     let mut tenant = subscribe(root.to_owned()).await;

@@ -6,6 +6,7 @@
 
 pub mod fixtures;
 pub mod idp;
+pub mod imports;
 pub mod postgres;
 mod reference;
 pub mod snapshots;

@@ -48,3 +48,33 @@ pub async fn connect(address: SocketAddr, payload: Option<Value>) -> Socket {
         .expect("init");
     socket
 }
+
+/// Connects as [`connect`] does, waits for `connection_ack`, and subscribes with id `1`.
+pub async fn subscribe(
+    address: SocketAddr,
+    payload: Option<Value>,
+    query: &str,
+    variables: Value,
+) -> Socket {
+    let mut socket = connect(address, payload).await;
+    let ack = next(&mut socket).await;
+    assert_eq!(ack["type"], "connection_ack", "{ack}");
+    let start = json!({ "id": "1", "type": "subscribe",
+        "payload": { "query": query, "variables": variables } });
+    socket
+        .send(Message::text(start.to_string()))
+        .await
+        .expect("subscribe");
+    socket
+}
+
+/// The next message on `socket` as JSON, within 5 seconds.
+pub async fn next(socket: &mut Socket) -> Value {
+    use futures_util::StreamExt as _;
+    let message = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next())
+        .await
+        .expect("a message within 5 s")
+        .expect("the socket is open")
+        .expect("a message");
+    serde_json::from_str(message.to_text().unwrap_or_default()).expect("JSON")
+}
