@@ -10,6 +10,7 @@ use anyhow::{Context as _, bail};
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode, decode_header};
 use serde_json::{Map, Value};
+use sha2::Digest as _;
 use tokio::sync::{Mutex, RwLock};
 
 use crate::error::AppError;
@@ -19,6 +20,11 @@ const LEEWAY_SECS: u64 = 30;
 /// How long a fetched key set is trusted before it is fetched again.
 const JWKS_MAX_AGE: Duration = Duration::from_secs(3600);
 const JWKS_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How many verified tokens are remembered, and for how long at most: a client sends the same
+/// token with every request, and checking its signature again each time (an RSA verification
+/// costs about as much as the rest of authentication together) would change nothing.
+const VERIFIED_CAPACITY: u64 = 10_000;
+const VERIFIED_MAX_AGE: Duration = Duration::from_secs(300);
 
 /// Where the provider's public keys come from.
 #[derive(Debug, Clone)]
@@ -89,6 +95,9 @@ pub struct Verified {
 pub struct JwtVerifier {
     settings: JwtSettings,
     keys: Keys,
+    /// Tokens whose signature, issuer, audience and algorithm have been checked, by the
+    /// SHA-256 of the whole token; `exp` is still checked on every use.
+    verified: moka::sync::Cache<[u8; 32], Verified>,
 }
 
 enum Keys {
@@ -134,7 +143,15 @@ impl JwtVerifier {
                 last_fetch: Mutex::new(None),
             }),
         };
-        Ok(Self { settings, keys })
+        let verified = moka::sync::Cache::builder()
+            .max_capacity(VERIFIED_CAPACITY)
+            .time_to_live(VERIFIED_MAX_AGE)
+            .build();
+        Ok(Self {
+            settings,
+            keys,
+            verified,
+        })
     }
 
     pub fn user_claim(&self) -> &str {
@@ -151,6 +168,20 @@ impl JwtVerifier {
 
     /// Checks a token and returns its user claim; any failure is UNAUTHENTICATED.
     pub async fn verify(&self, token: &str) -> Result<Verified, AppError> {
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        if let Some(verified) = self.verified.get(&digest) {
+            if has_expired(verified.expires_at, chrono::Utc::now().timestamp()) {
+                self.verified.invalidate(&digest);
+                return Err(unauthenticated("the JWT has expired"));
+            }
+            return Ok(verified);
+        }
+        let verified = self.verify_signed(token).await?;
+        self.verified.insert(digest, verified.clone());
+        Ok(verified)
+    }
+
+    async fn verify_signed(&self, token: &str) -> Result<Verified, AppError> {
         let header = decode_header(token)
             .map_err(|_| unauthenticated("the bearer token is not a valid JWT"))?;
         if !self.settings.algorithms.contains(&header.alg) {
@@ -290,9 +321,80 @@ fn unauthenticated(message: impl Into<String>) -> AppError {
     AppError::Unauthenticated(message.into())
 }
 
+/// Whether a token with this `exp` is past it, leeway included (as `Validation` judges it).
+fn has_expired(expires_at: i64, now: i64) -> bool {
+    expires_at.saturating_add(LEEWAY_SECS as i64) < now
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A public key for a verifier that never sees a token signed for it.
+    const TEST_PUBLIC_KEY: &[u8] = b"-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAqjbEqpQR8ehgcwC7F3iN
+uuasYt7p45gBwd6s7MF7/qUDkkZCnGHai7xt766EkgaoveOHUyfeeS37Hmm0NTj9
+j2QcOAf2c/DitG0LWCVOjzVGjJgx3fAIP9Uf+SHXlGung+wFVn9i/iJjGDm6PJ1z
+dnzOR6qta0XiTJ8itFsarxgWNkL3X7ra1t32mTdliY0yycMBEpPA7o7kXWNyvDIC
+mShtLV+tUB8wkkEfSVGsWlqlBRGulf4ilOiljCx7zLsKURaj0LgXrgj5wp7hpDIx
+c1pTlv8CkEopaXBNpZSnac5P8X/krF01l+EjcY1sr0jr5cgLug01Z1+WACsAoyNu
+hQIDAQAB
+-----END PUBLIC KEY-----
+";
+
+    fn verifier_of(pem: &[u8]) -> JwtVerifier {
+        let file =
+            std::env::temp_dir().join(format!("rapport-jwt-test-{}.pem", std::process::id()));
+        std::fs::write(&file, pem).expect("written");
+        let verifier = JwtVerifier::new(JwtSettings {
+            issuer: "https://idp.test".into(),
+            audience: "rapport".into(),
+            keys: KeySource::PemFile(file.clone()),
+            user_claim: "email".into(),
+            algorithms: DEFAULT_ALGORITHMS.to_vec(),
+            min_refetch: Duration::from_secs(1),
+        })
+        .expect("verifier");
+        let _ = std::fs::remove_file(file);
+        verifier
+    }
+
+    #[tokio::test]
+    async fn a_remembered_token_is_refused_once_it_expires() {
+        let verifier = verifier_of(TEST_PUBLIC_KEY);
+        let token = "any.token.text";
+        let now = chrono::Utc::now().timestamp();
+        let digest: [u8; 32] = sha2::Sha256::digest(token.as_bytes()).into();
+        verifier.verified.insert(
+            digest,
+            Verified {
+                user: "ada@archway.test".into(),
+                expires_at: now + 60,
+            },
+        );
+        let seen = verifier.verify(token).await.expect("remembered and valid");
+        assert_eq!(seen.user, "ada@archway.test");
+
+        verifier.verified.insert(
+            digest,
+            Verified {
+                user: "ada@archway.test".into(),
+                expires_at: now - LEEWAY_SECS as i64 - 1,
+            },
+        );
+        let error = verifier.verify(token).await.expect_err("expired");
+        assert_eq!(error.message(), "the JWT has expired");
+        // Forgotten, so the next use goes through the full check (and fails: it is not a JWT).
+        let error = verifier.verify(token).await.expect_err("not a JWT");
+        assert_eq!(error.message(), "the bearer token is not a valid JWT");
+    }
+
+    #[test]
+    fn expiry_allows_the_leeway_and_no_more() {
+        assert!(!has_expired(1_000, 1_000 + LEEWAY_SECS as i64));
+        assert!(has_expired(1_000, 1_000 + LEEWAY_SECS as i64 + 1));
+        assert!(!has_expired(i64::MAX, 0));
+    }
 
     #[test]
     fn the_allow_list_refuses_symmetric_and_unknown_algorithms() {
