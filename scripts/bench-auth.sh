@@ -173,13 +173,13 @@ instructions() {
         curl -s -o /dev/null -H 'content-type: application/json' ${2:+-H "authorization: $2"} \
             --data "$body" "http://127.0.0.1:$PORT/graphql"
     done
-    callgrind_control -z "$server" >/dev/null
+    callgrind_control -z "$server" >/dev/null 2>&1
     for _ in $(seq "$INSTR_REQUESTS"); do
         curl -s -o /dev/null -H 'content-type: application/json' ${2:+-H "authorization: $2"} \
             --data "$body" "http://127.0.0.1:$PORT/graphql"
     done
     rm -f "$work"/callgrind.out.*.[0-9]*
-    callgrind_control -d "$server" >/dev/null
+    callgrind_control -d "$server" >/dev/null 2>&1
     n=$(awk '/^(summary|totals):/ { print $2; exit }' "$work"/callgrind.out.*.[0-9]*)
     printf '%-6s %12.0f instructions/request  (%d requests)\n' "$1" "$((n / INSTR_REQUESTS))" "$INSTR_REQUESTS"
     echo "$1 $((n / INSTR_REQUESTS))" >>"$work/instructions"

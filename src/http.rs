@@ -356,14 +356,66 @@ fn app_error_response(error: &crate::error::AppError) -> Response {
 /// Subscriptions over graphql-transport-ws (and the older graphql-ws protocol). The token
 /// travels in the `connection_init` payload (`{"Authorization": "Bearer …"}` or
 /// `{"token": "…"}`); bad credentials close the socket with 4403.
+///
+/// A browser opens a WebSocket to any site with that site's cookies and without a CORS check, so
+/// a socket from a page of another origin is closed with 4403 before anything is read.
 async fn graphql_ws(
     State(state): State<AppState>,
+    headers: HeaderMap,
     protocol: async_graphql_axum::GraphQLProtocol,
     upgrade: axum::extract::WebSocketUpgrade,
 ) -> Response {
+    let refusal = cross_site_refusal(&headers, &state.settings.cors_origins);
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve_subscriptions(state, protocol, socket))
+        .on_upgrade(move |socket| async move {
+            match refusal {
+                Some(reason) => {
+                    use futures_util::SinkExt as _;
+                    let close = close_frame(4403, &reason);
+                    let mut socket = socket;
+                    // The client may already be gone; nothing more to tell it then.
+                    let _ = socket
+                        .send(axum::extract::ws::Message::Close(Some(close)))
+                        .await;
+                }
+                None => serve_subscriptions(state, protocol, socket).await,
+            }
+        })
+}
+
+/// Why a WebSocket from the page at the request's `Origin` is refused, if it is: only the
+/// server's own origin (the same host and port as `Host`, whatever the scheme, so a TLS proxy in
+/// front changes nothing) and the CORS allow-list may open one. Requests without `Origin` come
+/// from programs, not browsers, and pass.
+fn cross_site_refusal(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
+    let origin = headers.get(header::ORIGIN)?;
+    let Ok(origin) = origin.to_str() else {
+        return Some("Forbidden: the Origin header is not readable".into());
+    };
+    let listed = allowed
+        .iter()
+        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin));
+    let same_host = match (origin.split_once("://"), header_str(headers, header::HOST)) {
+        (Some((_, origin_host)), Some(host)) => origin_host.eq_ignore_ascii_case(host),
+        _ => false,
+    };
+    (!listed && !same_host).then(|| {
+        format!("Forbidden: pages from {origin} may not open this WebSocket (RAPPORT_CORS_ORIGINS)")
+    })
+}
+
+/// A close frame; its reason cut to the 123 bytes a close frame can carry (RFC 6455 §5.5), at a
+/// character boundary.
+fn close_frame(code: u16, reason: &str) -> axum::extract::ws::CloseFrame {
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    axum::extract::ws::CloseFrame {
+        code,
+        reason: reason[..end].into(),
+    }
 }
 
 /// How long a client may take to send `connection_init`.
@@ -374,7 +426,7 @@ async fn serve_subscriptions(
     protocol: async_graphql_axum::GraphQLProtocol,
     socket: axum::extract::ws::WebSocket,
 ) {
-    use axum::extract::ws::{CloseFrame, Message};
+    use axum::extract::ws::Message;
     use futures_util::{SinkExt as _, StreamExt as _};
 
     let (mut sink, mut stream) = socket.split();
@@ -396,10 +448,7 @@ async fn serve_subscriptions(
     let viewer = match authenticated {
         Ok(viewer) => viewer,
         Err(error) => {
-            let close = CloseFrame {
-                code: 4403,
-                reason: format!("Forbidden: {}", error.message()).into(),
-            };
+            let close = close_frame(4403, &format!("Forbidden: {}", error.message()));
             // The client may already be gone; nothing more to tell it then.
             let _ = sink.send(Message::Close(Some(close))).await;
             return;
@@ -632,4 +681,45 @@ async fn graphiql_asset(Path(file): Path<String>) -> Response {
         bytes,
     )
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(name, value)| (name.clone(), HeaderValue::from_str(value).expect("value")))
+            .collect()
+    }
+
+    #[test]
+    fn only_the_servers_own_pages_and_listed_origins_open_websockets() {
+        let allowed = ["https://app.example.com/".to_owned()];
+        let host = (header::HOST, "rapport.example.com:8443");
+        let ok = |origin: &str| {
+            cross_site_refusal(
+                &headers(&[host.clone(), (header::ORIGIN, origin)]),
+                &allowed,
+            )
+            .is_none()
+        };
+        assert!(ok("https://rapport.example.com:8443"));
+        assert!(ok("http://RAPPORT.example.com:8443"));
+        assert!(ok("https://app.example.com"));
+        assert!(!ok("https://rapport.example.com"));
+        assert!(!ok("https://evil.example"));
+        assert!(!ok("null"));
+        assert!(cross_site_refusal(&headers(&[host]), &allowed).is_none());
+    }
+
+    #[test]
+    fn close_reasons_fit_a_close_frame() {
+        let long = "é".repeat(100);
+        let frame = close_frame(4403, &long);
+        assert!(frame.reason.len() <= 123);
+        assert_eq!(frame.reason.len(), 122);
+        assert_eq!(close_frame(4403, "short").reason.as_str(), "short");
+    }
 }

@@ -224,3 +224,86 @@ async fn sigterm_lets_in_flight_requests_finish() {
     let exit = server.wait().expect("server exits");
     assert!(exit.success(), "clean exit after SIGTERM: {exit:?}");
 }
+
+/// Browsers send `Origin`; only the allow-list gets CORS headers.
+#[tokio::test]
+async fn cross_site_calls_are_allowed_only_from_listed_origins() {
+    use crate::support::ALLOWED_ORIGIN;
+    let app = TestApp::sqlite().await;
+    let preflight = |origin: &str| {
+        Request::builder()
+            .method("OPTIONS")
+            .uri("/graphql")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "POST")
+            .header(
+                header::ACCESS_CONTROL_REQUEST_HEADERS,
+                "authorization,content-type",
+            )
+            .body(Body::empty())
+            .expect("request")
+    };
+    let listed = app.send(preflight(ALLOWED_ORIGIN)).await;
+    assert_eq!(listed.header("access-control-allow-origin"), ALLOWED_ORIGIN);
+    assert!(
+        listed
+            .header("access-control-allow-headers")
+            .contains("authorization")
+    );
+    let other = app.send(preflight("https://evil.example")).await;
+    assert!(other.headers.get("access-control-allow-origin").is_none());
+
+    let mut request = post(
+        r#"{"query":"{ companies { id } }"}"#,
+        "application/json",
+        None,
+    );
+    request.headers_mut().insert(
+        header::ORIGIN,
+        "https://evil.example".parse().expect("origin"),
+    );
+    let answered = app.send(request).await;
+    assert!(
+        answered
+            .headers
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+/// A page on another site must not reach the API through a user's browser over WebSocket
+/// (browsers apply no CORS check to WebSockets); the server's own pages, listed origins and
+/// programs without `Origin` may.
+#[tokio::test]
+async fn websockets_from_pages_of_other_sites_are_closed() {
+    use futures_util::StreamExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+
+    use crate::support::{ALLOWED_ORIGIN, ws};
+    let app = TestApp::sqlite().await;
+    let (address, _server) = app.serve().await;
+
+    let mut foreign = ws::connect_from(address, Some("https://evil.example"), None).await;
+    let message = tokio::time::timeout(std::time::Duration::from_secs(5), foreign.next())
+        .await
+        .expect("an answer within 5 s")
+        .expect("a message")
+        .expect("a frame");
+    let Message::Close(Some(frame)) = message else {
+        panic!("expected a close frame, got {message:?}");
+    };
+    assert_eq!(frame.code, CloseCode::from(4403));
+    assert!(
+        frame.reason.contains("https://evil.example"),
+        "{}",
+        frame.reason
+    );
+
+    let own = format!("http://{address}");
+    for origin in [Some(own.as_str()), Some(ALLOWED_ORIGIN), None] {
+        let mut socket = ws::connect_from(address, origin, None).await;
+        let ack = ws::next(&mut socket).await;
+        assert_eq!(ack["type"], "connection_ack", "{origin:?}: {ack}");
+    }
+}

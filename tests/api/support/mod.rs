@@ -70,6 +70,9 @@ enum Storage {
     Postgres(#[allow(dead_code)] postgres::TestDatabase),
 }
 
+/// The browser origin the test apps allow cross-site (`RAPPORT_CORS_ORIGINS`).
+pub const ALLOWED_ORIGIN: &str = "https://app.rapport.test";
+
 impl TestApp {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -147,10 +150,12 @@ impl TestApp {
         found
     }
 
-    /// The server's defaults, with a 1 MiB document limit so oversize uploads stay cheap.
+    /// The server's defaults, with a 1 MiB document limit so oversize uploads stay cheap, and
+    /// one allowed cross-site origin.
     pub fn settings() -> HttpSettings {
         HttpSettings {
             max_upload_bytes: 1024 * 1024,
+            cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
             ..HttpSettings::default()
         }
     }

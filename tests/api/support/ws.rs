@@ -28,6 +28,15 @@ impl TestApp {
 /// Opens `/graphql/ws` with the graphql-transport-ws protocol and sends `connection_init`
 /// (with `payload`, when given).
 pub async fn connect(address: SocketAddr, payload: Option<Value>) -> Socket {
+    connect_from(address, None, payload).await
+}
+
+/// The same, as a browser on a page of `origin` would.
+pub async fn connect_from(
+    address: SocketAddr,
+    origin: Option<&str>,
+    payload: Option<Value>,
+) -> Socket {
     let mut request = format!("ws://{address}/graphql/ws")
         .into_client_request()
         .expect("request");
@@ -35,6 +44,10 @@ pub async fn connect(address: SocketAddr, payload: Option<Value>) -> Socket {
         "sec-websocket-protocol",
         "graphql-transport-ws".parse().expect("header"),
     );
+    if let Some(origin) = origin {
+        let origin = origin.parse().expect("header");
+        request.headers_mut().insert("origin", origin);
+    }
     let (mut socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect");
