@@ -371,7 +371,6 @@ async fn graphql_ws(
         .on_upgrade(move |socket| async move {
             match refusal {
                 Some(reason) => {
-                    use futures_util::SinkExt as _;
                     let close = close_frame(4403, &reason);
                     let mut socket = socket;
                     // The client may already be gone; nothing more to tell it then.
