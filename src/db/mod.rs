@@ -144,6 +144,35 @@ impl Conn {
         }
     }
 
+    /// Runs `work` inside the open transaction as a savepoint: undone alone when it fails (or
+    /// always, without `keep`), so one part of a batch can fail without the rest.
+    #[allow(clippy::manual_async_fn)]
+    pub fn savepoint<'a, R, F>(
+        &'a mut self,
+        keep: bool,
+        work: F,
+    ) -> impl Future<Output = AppResult<R>> + Send + 'a
+    where
+        for<'c> F: AsyncFnOnce(&'c mut Conn) -> AppResult<R>
+            + TxFn<&'c mut Conn, AppResult<R>, Fut: Send>
+            + Send
+            + 'a,
+        R: Send + 'a,
+    {
+        async move {
+            // Inside a transaction diesel's transaction manager makes these SAVEPOINT, RELEASE
+            // SAVEPOINT and ROLLBACK TO SAVEPOINT.
+            self.begin().await?;
+            let result = work(self).await;
+            if keep && result.is_ok() {
+                self.commit().await?;
+            } else {
+                self.rollback().await?;
+            }
+            result
+        }
+    }
+
     async fn begin(&mut self) -> diesel::QueryResult<()> {
         match self.backend() {
             Backend::Postgres(c) => begin(c).await,

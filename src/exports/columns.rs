@@ -152,6 +152,8 @@ fn children<K>(contacts: &[Contact], key: fn(ContactId) -> K) -> Vec<K> {
 }
 
 impl PageRelations {
+    /// Loads what `columns` need, all relations at once (each on its own pooled connection),
+    /// then the categories of the steps.
     pub async fn load(
         reader: &Reader,
         contacts: &[Contact],
@@ -159,53 +161,99 @@ impl PageRelations {
     ) -> Result<Self, LoadError> {
         use ContactColumn as C;
         let wants = |wanted: &[ContactColumn]| columns.iter().any(|c| wanted.contains(c));
-        let mut page = Self::default();
-        if wants(&[C::PrimaryEmail, C::Emails]) {
-            page.emails = reader.load(&children(contacts, EmailsOf)).await?;
+        /// `reader.load(keys)` when the columns want it, else nothing.
+        async fn load_if<K, V>(
+            reader: &Reader,
+            wanted: bool,
+            keys: Vec<K>,
+        ) -> Result<HashMap<K, V>, LoadError>
+        where
+            Reader: Loader<K, Value = V, Error = LoadError>,
+            K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+            V: Send + Sync + Clone + 'static,
+        {
+            if wanted && !keys.is_empty() {
+                reader.load(&keys).await
+            } else {
+                Ok(HashMap::new())
+            }
         }
-        if wants(&[C::PrimaryPhone, C::Phones]) {
-            page.phones = reader.load(&children(contacts, PhonesOf)).await?;
-        }
-        if wants(&[C::PrimaryAddress]) {
-            page.addresses = reader.load(&children(contacts, AddressesOf)).await?;
-        }
-        if wants(&[C::BankAccounts]) {
-            page.bank_accounts = reader.load(&children(contacts, BankAccountsOf)).await?;
-        }
-        if wants(&[C::Accounts]) {
-            page.accounts = reader.load(&children(contacts, AccountsOf)).await?;
-        }
-        if wants(&[C::Company]) {
-            page.companies = reader.load(&keys(contacts, |c| c.company_id)).await?;
-        }
-        if wants(&[C::Segmentation]) {
-            page.segmentations = reader.load(&keys(contacts, |c| c.segmentation_id)).await?;
-        }
-        if wants(&[C::ReasonCode]) {
-            page.reason_codes = reader.load(&keys(contacts, |c| c.reason_code_id)).await?;
-        }
-        if wants(&[C::Owner]) {
-            page.owners = reader.load(&keys(contacts, |c| c.owner_id)).await?;
-        }
-        if wants(&[C::Lifecycle]) {
-            page.templates = reader
-                .load(&keys(contacts, |c| c.lifecycle_template_id))
-                .await?;
-        }
-        if wants(&[C::Step, C::Category]) {
-            page.steps = reader.load(&keys(contacts, |c| c.current_step_id)).await?;
-        }
-        if wants(&[C::Category]) {
-            let mut seen = std::collections::HashSet::new();
-            let ids: Vec<CategoryId> = page
-                .steps
-                .values()
-                .map(|s| s.category_id)
-                .filter(|c| seen.insert(*c))
-                .collect();
-            page.categories = reader.load(&ids).await?;
-        }
-        Ok(page)
+        let (emails, phones, addresses, bank_accounts, accounts, companies) = futures_util::try_join!(
+            load_if(
+                reader,
+                wants(&[C::PrimaryEmail, C::Emails]),
+                children(contacts, EmailsOf)
+            ),
+            load_if(
+                reader,
+                wants(&[C::PrimaryPhone, C::Phones]),
+                children(contacts, PhonesOf)
+            ),
+            load_if(
+                reader,
+                wants(&[C::PrimaryAddress]),
+                children(contacts, AddressesOf)
+            ),
+            load_if(
+                reader,
+                wants(&[C::BankAccounts]),
+                children(contacts, BankAccountsOf)
+            ),
+            load_if(
+                reader,
+                wants(&[C::Accounts]),
+                children(contacts, AccountsOf)
+            ),
+            load_if(
+                reader,
+                wants(&[C::Company]),
+                keys(contacts, |c| c.company_id)
+            ),
+        )?;
+        let (segmentations, reason_codes, owners, templates, steps) = futures_util::try_join!(
+            load_if(
+                reader,
+                wants(&[C::Segmentation]),
+                keys(contacts, |c| c.segmentation_id)
+            ),
+            load_if(
+                reader,
+                wants(&[C::ReasonCode]),
+                keys(contacts, |c| c.reason_code_id)
+            ),
+            load_if(reader, wants(&[C::Owner]), keys(contacts, |c| c.owner_id)),
+            load_if(
+                reader,
+                wants(&[C::Lifecycle]),
+                keys(contacts, |c| c.lifecycle_template_id)
+            ),
+            load_if(
+                reader,
+                wants(&[C::Step, C::Category]),
+                keys(contacts, |c| c.current_step_id)
+            ),
+        )?;
+        let mut seen = std::collections::HashSet::new();
+        let category_ids: Vec<CategoryId> = steps
+            .values()
+            .map(|s: &LifecycleStep| s.category_id)
+            .filter(|c| seen.insert(*c))
+            .collect();
+        let categories = load_if(reader, wants(&[C::Category]), category_ids).await?;
+        Ok(Self {
+            emails,
+            phones,
+            addresses,
+            bank_accounts,
+            accounts,
+            companies,
+            segmentations,
+            reason_codes,
+            owners,
+            templates,
+            steps,
+            categories,
+        })
     }
 
     /// The cells of `contact` for `columns`, in order.

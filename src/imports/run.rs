@@ -1,6 +1,9 @@
-//! Running an import in the background, row by row. A row that works is written together with
-//! its outcome and the import's counts in one transaction; a row that fails changes nothing but
-//! its outcome. A dry run applies each row in a transaction that is always rolled back.
+//! Running an import in the background, in batches of [`BATCH`] rows, one transaction each (a
+//! commit per row would make the disk's flushes the cost of an import). Each row runs in a
+//! savepoint of its batch: a row that works is written with its outcome and the import's
+//! counts; a row that fails is undone alone and only its outcome is written. A dry run rolls
+//! every row's savepoint back and keeps the outcomes. A batch commits whole or not at all, so
+//! the counts of an interrupted import are exact.
 
 use super::file::ImportFile;
 use super::model::{ImportMode, ImportRowStatus, ImportStatus};
@@ -8,9 +11,12 @@ use super::rows;
 use super::store;
 use crate::db::Db;
 use crate::error::AppResult;
-use crate::ids::{ContactId, ContactImportId};
+use crate::ids::ContactImportId;
 use crate::lifecycle::events::{StageEvent, StageEvents};
 use crate::viewer::Viewer;
+
+/// Rows per transaction.
+const BATCH: usize = 100;
 
 pub struct Job {
     pub db: Db,
@@ -49,59 +55,49 @@ impl Job {
             store::names(&mut conn, &self.viewer).await?
         };
         let (viewer, region) = (&self.viewer, self.region.as_deref());
-        for (index, row) in self.file.rows.iter().enumerate() {
-            let number = i64::try_from(index).unwrap_or(i64::MAX) + 1;
-            let input = rows::read(&self.file, row, &names);
-            let (id, mode) = (self.id, self.mode);
-            let applied = if self.dry_run {
-                self.db
-                    .rehearse(async |c| rows::apply(c, viewer, &input, mode, region).await)
-                    .await
-            } else {
-                self.db
-                    .transaction(async |c| {
-                        let applied = rows::apply(c, viewer, &input, mode, region).await?;
-                        store::record_row(c, id, number, applied.0, Some(applied.1), "[]").await?;
-                        Ok(applied)
-                    })
-                    .await
-            };
-            let recorded = match applied {
-                Ok((status, contact, start)) => {
-                    if let (Some(events), Some(start)) =
-                        (&self.events, start.filter(|_| !self.dry_run))
-                    {
-                        events.publish(StageEvent {
-                            transition: start.transition,
-                            company_id: start.company_id,
-                        });
-                    }
-                    if self.dry_run {
-                        // A contact a dry run created was rolled back: it has no id to give.
-                        let contact: Option<ContactId> =
-                            (status == ImportRowStatus::Updated).then_some(contact);
-                        self.db
-                            .transaction(async |c| {
-                                store::record_row(c, id, number, status, contact, "[]").await
+        let (id, mode, dry_run) = (self.id, self.mode, self.dry_run);
+        let numbered: Vec<(i64, &Vec<String>)> = (1..).zip(&self.file.rows).collect();
+        for batch in numbered.chunks(BATCH) {
+            let started = self
+                .db
+                .transaction(async |c| {
+                    let mut started = Vec::new();
+                    for &(number, row) in batch {
+                        let input = rows::read(&self.file, row, &names);
+                        let applied = c
+                            .savepoint(!dry_run, async |c| {
+                                rows::apply(c, viewer, &input, mode, region).await
                             })
-                            .await
-                    } else {
-                        Ok(())
+                            .await;
+                        match applied {
+                            Ok((status, contact, start)) => {
+                                // A contact a dry run created was rolled back: it has no id.
+                                let contact = (!dry_run || status == ImportRowStatus::Updated)
+                                    .then_some(contact);
+                                store::record_row(c, id, number, status, contact, "[]").await?;
+                                started.extend(start.filter(|_| !dry_run));
+                            }
+                            Err(error) if error.is_unavailable() => return Err(error),
+                            Err(error) => {
+                                let errors =
+                                    serde_json::to_string(&rows::errors_of(&error, &self.file))
+                                        .unwrap_or_else(|_| "[]".to_owned());
+                                let failed = ImportRowStatus::Failed;
+                                store::record_row(c, id, number, failed, None, &errors).await?;
+                            }
+                        }
                     }
+                    Ok(started)
+                })
+                .await?;
+            if let Some(events) = &self.events {
+                for start in started {
+                    events.publish(StageEvent {
+                        transition: start.transition,
+                        company_id: start.company_id,
+                    });
                 }
-                Err(error) if error.is_unavailable() => return Err(error),
-                Err(error) => {
-                    let errors = serde_json::to_string(&rows::errors_of(&error, &self.file))
-                        .unwrap_or_else(|_| "[]".to_owned());
-                    self.db
-                        .transaction(async |c| {
-                            store::record_row(c, id, number, ImportRowStatus::Failed, None, &errors)
-                                .await
-                        })
-                        .await
-                }
-            };
-            recorded?;
+            }
         }
         Ok(())
     }
