@@ -144,8 +144,10 @@ impl Conn {
         }
     }
 
-    /// Runs `work` inside the open transaction as a savepoint: undone alone when it fails (or
-    /// always, without `keep`), so one part of a batch can fail without the rest.
+    /// Runs `work` in a transaction, or inside the open one as a savepoint: undone when it
+    /// fails (or always, without `keep`), so one part of a batch can fail without the rest. A
+    /// failed rollback is logged and `work`'s own result returned (a connection left in a
+    /// broken transaction fails its next statement, and the pool discards it).
     #[allow(clippy::manual_async_fn)]
     pub fn savepoint<'a, R, F>(
         &'a mut self,
@@ -166,8 +168,8 @@ impl Conn {
             let result = work(self).await;
             if keep && result.is_ok() {
                 self.commit().await?;
-            } else {
-                self.rollback().await?;
+            } else if let Err(rollback_error) = self.rollback().await {
+                tracing::warn!(%rollback_error, "rollback failed");
             }
             result
         }
@@ -313,14 +315,7 @@ impl Db {
     {
         async move {
             let mut conn = self.write_conn().await?;
-            conn.begin().await?;
-            let result = work(&mut conn).await;
-            if commit && result.is_ok() {
-                conn.commit().await?;
-            } else if let Err(rollback_error) = conn.rollback().await {
-                tracing::warn!(%rollback_error, "rollback failed");
-            }
-            result
+            conn.savepoint(commit, work).await
         }
     }
 
