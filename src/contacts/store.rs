@@ -454,15 +454,17 @@ macro_rules! page_by_required {
                 .order_by($column.desc())
                 .then_order_by(contacts::id.desc());
         }
+        // The redundant `>=` (`<=`) lets the planner start an index scan at the cursor and
+        // stop after the page, instead of collecting every later row and sorting them.
         if let Some((value, id)) = $cursor {
             $query = if $asc {
-                $query.filter(
+                $query.filter($column.ge(value.clone())).filter(
                     $column
                         .gt(value.clone())
                         .or($column.eq(value).and(contacts::id.gt(id))),
                 )
             } else {
-                $query.filter(
+                $query.filter($column.le(value.clone())).filter(
                     $column
                         .lt(value.clone())
                         .or($column.eq(value).and(contacts::id.lt(id))),
