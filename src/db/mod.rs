@@ -282,40 +282,9 @@ impl Db {
             + 'a,
         R: Send + 'a,
     {
-        self.in_transaction(work, true)
-    }
-
-    /// Runs `work` in a transaction that is always rolled back, and returns what it returned:
-    /// what a change would do, without doing it (dry runs).
-    #[allow(clippy::manual_async_fn)]
-    pub fn rehearse<'a, R, F>(&'a self, work: F) -> impl Future<Output = AppResult<R>> + Send + 'a
-    where
-        for<'c> F: AsyncFnOnce(&'c mut Conn) -> AppResult<R>
-            + TxFn<&'c mut Conn, AppResult<R>, Fut: Send>
-            + Send
-            + 'a,
-        R: Send + 'a,
-    {
-        self.in_transaction(work, false)
-    }
-
-    /// `work` in a transaction, committed only when `commit` is set and it returned `Ok`.
-    #[allow(clippy::manual_async_fn)]
-    fn in_transaction<'a, R, F>(
-        &'a self,
-        work: F,
-        commit: bool,
-    ) -> impl Future<Output = AppResult<R>> + Send + 'a
-    where
-        for<'c> F: AsyncFnOnce(&'c mut Conn) -> AppResult<R>
-            + TxFn<&'c mut Conn, AppResult<R>, Fut: Send>
-            + Send
-            + 'a,
-        R: Send + 'a,
-    {
         async move {
             let mut conn = self.write_conn().await?;
-            conn.savepoint(commit, work).await
+            conn.savepoint(true, work).await
         }
     }
 
