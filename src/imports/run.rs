@@ -9,9 +9,10 @@ use super::file::ImportFile;
 use super::model::{ImportMode, ImportRowStatus, ImportStatus};
 use super::rows;
 use super::store;
-use crate::db::Db;
+use crate::db::{Conn, Db};
 use crate::error::AppResult;
 use crate::ids::ContactImportId;
+use crate::lifecycle::Moved;
 use crate::lifecycle::events::{StageEvent, StageEvents};
 use crate::viewer::Viewer;
 
@@ -54,8 +55,6 @@ impl Job {
             let mut conn = self.db.conn().await?;
             store::names(&mut conn, &self.viewer).await?
         };
-        let (viewer, region) = (&self.viewer, self.region.as_deref());
-        let (id, mode, dry_run) = (self.id, self.mode, self.dry_run);
         let numbered: Vec<(i64, &Vec<String>)> = (1..).zip(&self.file.rows).collect();
         for batch in numbered.chunks(BATCH) {
             let started = self
@@ -64,28 +63,7 @@ impl Job {
                     let mut started = Vec::new();
                     for &(number, row) in batch {
                         let input = rows::read(&self.file, row, &names);
-                        let applied = c
-                            .savepoint(!dry_run, async |c| {
-                                rows::apply(c, viewer, &input, mode, region).await
-                            })
-                            .await;
-                        match applied {
-                            Ok((status, contact, start)) => {
-                                // A contact a dry run created was rolled back: it has no id.
-                                let contact = (!dry_run || status == ImportRowStatus::Updated)
-                                    .then_some(contact);
-                                store::record_row(c, id, number, status, contact, "[]").await?;
-                                started.extend(start.filter(|_| !dry_run));
-                            }
-                            Err(error) if error.is_unavailable() => return Err(error),
-                            Err(error) => {
-                                let errors =
-                                    serde_json::to_string(&rows::errors_of(&error, &self.file))
-                                        .unwrap_or_else(|_| "[]".to_owned());
-                                let failed = ImportRowStatus::Failed;
-                                store::record_row(c, id, number, failed, None, &errors).await?;
-                            }
-                        }
+                        started.extend(self.row(c, number, &input).await?);
                     }
                     Ok(started)
                 })
@@ -100,5 +78,39 @@ impl Job {
             }
         }
         Ok(())
+    }
+
+    /// Applies one row in a savepoint of the batch's transaction and records its outcome;
+    /// returns the lifecycle start to publish once the batch commits. Only an outage stops the
+    /// batch: any other failure is the row's outcome.
+    async fn row(
+        &self,
+        c: &mut Conn,
+        number: i64,
+        input: &rows::RowInput,
+    ) -> AppResult<Option<Moved>> {
+        let (id, dry_run) = (self.id, self.dry_run);
+        let region = self.region.as_deref();
+        let applied = c
+            .savepoint(!dry_run, async |c| {
+                rows::apply(c, &self.viewer, input, self.mode, region).await
+            })
+            .await;
+        match applied {
+            Ok((status, contact, start)) => {
+                // A contact a dry run created was rolled back: it has no id.
+                let contact = (!dry_run || status == ImportRowStatus::Updated).then_some(contact);
+                store::record_row(c, id, number, status, contact, "[]").await?;
+                Ok(start.filter(|_| !dry_run))
+            }
+            Err(error) if error.is_unavailable() => Err(error),
+            Err(error) => {
+                let errors = serde_json::to_string(&rows::errors_of(&error, &self.file))
+                    .unwrap_or_else(|_| "[]".to_owned());
+                let failed = ImportRowStatus::Failed;
+                store::record_row(c, id, number, failed, None, &errors).await?;
+                Ok(None)
+            }
+        }
     }
 }
