@@ -2,9 +2,11 @@
 //! bank accounts, accounts) and the contact list with its filters, orders and pages. Its
 //! operations (`ops`) are what resolvers, the lifecycle, the demo loader and importers call.
 
+pub mod bulk;
 pub mod details;
 pub mod forms;
 pub mod input;
+pub mod known;
 pub mod list;
 pub mod loaders;
 pub mod model;
@@ -19,6 +21,6 @@ pub use model::{Contact, ContactStatus};
 /// Puts a contact on a lifecycle step (the lifecycle records the move).
 pub use store::place_on_step;
 pub use store::{
-    AssignedAccount, count_all, emails_of, find_by_email, find_contact, list_contacts, lower,
+    AssignedAccount, contacts_by_email, count_all, emails_of, find_contact, list_contacts, lower,
     lower_nullable, phones_of,
 };

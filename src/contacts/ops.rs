@@ -3,8 +3,10 @@
 
 use std::collections::HashMap;
 
+use super::bulk::{self, ContactRows};
 use super::details::Detail;
 use super::input::{ContactDraft, ContactUpdate, Reference};
+use super::known::{self, Known};
 use super::model::Contact;
 use super::{rules, store};
 use crate::company;
@@ -12,10 +14,8 @@ use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use crate::graphql::args::not_found;
 use crate::ids::{AccountId, CompanyId, ContactId};
-use crate::lifecycle::{self, Moved};
-use crate::settings::check_company;
-use crate::settings::model::{Account, DetailType, ReasonCode, Segmentation, User};
-use crate::settings::ops::by_id;
+use crate::lifecycle::{Moved, NewTransition};
+use crate::settings::ops::missing_company;
 use crate::time::Timestamp;
 use crate::validation::{Parsed, Validator, code};
 use crate::viewer::Viewer;
@@ -62,6 +62,31 @@ pub async fn create(
     viewer: &Viewer,
     input: Parsed<ContactDraft>,
 ) -> AppResult<(Contact, Option<Moved>)> {
+    let rows = prepare(c, viewer, input, &mut Known::default()).await?;
+    let inserted = bulk::insert(c, vec![rows]).await?;
+    let contact =
+        inserted.contacts.into_iter().next().ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("the new contact was not returned"))
+        })?;
+    let start = inserted
+        .transitions
+        .into_iter()
+        .next()
+        .map(|transition| Moved {
+            transition,
+            company_id: contact.company_id,
+        });
+    Ok((contact, start))
+}
+
+/// Checks a new contact (every bad field at once) and places it on the first step of its
+/// lifecycle: the rows [`bulk::insert`] writes. Reads records through `known`.
+pub async fn prepare(
+    c: &mut Conn,
+    viewer: &Viewer,
+    input: Parsed<ContactDraft>,
+    known: &mut Known,
+) -> AppResult<ContactRows> {
     let Parsed {
         value: draft,
         mut problems,
@@ -71,33 +96,36 @@ pub async fn create(
     contact.created_by = viewer.user_id;
     contact.updated_by = viewer.user_id;
     let company = contact.company_id;
-    check_company(c, viewer, &mut problems, "companyId", company).await?;
-    check_references(c, viewer, &mut problems, company, &draft.references).await?;
+    check_company(c, viewer, known, &mut problems, company).await?;
+    check_references(c, viewer, known, &mut problems, company, &draft.references).await?;
     problems.finish()?;
 
-    let (template, first) = lifecycle::ops::starting_point(c, company, draft.template).await?;
+    let (template, first) = known.start(c, company, draft.template).await?;
     contact.lifecycle_template_id = template;
+    let mut transitions = Vec::new();
     if let Some(step) = first {
+        let at = Timestamp::now();
         contact.current_step_id = Some(step.id);
         contact.status = step.outcome.into();
-        contact.stage_changed_at = Some(Timestamp::now());
+        contact.stage_changed_at = Some(at);
+        // The contact id is set when the contact is inserted.
+        transitions.push(NewTransition::new(
+            ContactId(0),
+            None,
+            step.id,
+            viewer.user_id,
+            at,
+        ));
     }
-    let created = store::insert_contact(c, &contact).await?;
-    let start = lifecycle::ops::record_start(c, viewer, &created).await?;
-    store::set_accounts(c, created.id, &draft.account_ids).await?;
-    for email in &draft.emails {
-        store::emails::insert(c, created.id, email).await?;
-    }
-    for phone in &draft.phones {
-        store::phones::insert(c, created.id, phone).await?;
-    }
-    for address in &draft.addresses {
-        store::addresses::insert(c, created.id, address).await?;
-    }
-    for account in &draft.bank_accounts {
-        store::bank_accounts::insert(c, created.id, account).await?;
-    }
-    Ok((created, start))
+    Ok(ContactRows {
+        contact,
+        account_ids: draft.account_ids,
+        emails: draft.emails,
+        phones: draft.phones,
+        addresses: draft.addresses,
+        bank_accounts: draft.bank_accounts,
+        transitions,
+    })
 }
 
 /// Changes a contact: an absent field keeps its value, `null` clears it. With
@@ -108,6 +136,7 @@ pub async fn update(
     id: ContactId,
     input: Parsed<ContactUpdate>,
     expected_version: Option<i64>,
+    known: &mut Known,
 ) -> AppResult<Contact> {
     let Parsed {
         value: update,
@@ -119,9 +148,9 @@ pub async fn update(
     }
     let company = update.changes.company_id.unwrap_or(current.company_id);
     if let Some(new_company) = update.changes.company_id {
-        check_company(c, viewer, &mut problems, "companyId", new_company).await?;
+        check_company(c, viewer, known, &mut problems, new_company).await?;
     }
-    check_references(c, viewer, &mut problems, company, &update.references).await?;
+    check_references(c, viewer, known, &mut problems, company, &update.references).await?;
     problems.finish()?;
     let updated =
         store::update_contact(c, id, &update.changes, expected_version, viewer.user_id).await?;
@@ -166,7 +195,16 @@ pub async fn set_accounts(
         mut problems,
     } = input;
     let current = find_changeable(c, viewer, id).await?;
-    check_references(c, viewer, &mut problems, current.company_id, &references).await?;
+    let known = &mut Known::default();
+    check_references(
+        c,
+        viewer,
+        known,
+        &mut problems,
+        current.company_id,
+        &references,
+    )
+    .await?;
     problems.finish()?;
     let updated = store::touch_contact(c, id, expected_version, viewer.user_id).await?;
     store::set_accounts(c, id, &accounts).await?;
@@ -199,7 +237,16 @@ pub async fn add_detail<D: Detail>(
             D::parse(input, &mut problems, &mut references, region.as_deref())
         }
     };
-    check_references(c, viewer, &mut problems, current.company_id, &references).await?;
+    let known = &mut Known::default();
+    check_references(
+        c,
+        viewer,
+        known,
+        &mut problems,
+        current.company_id,
+        &references,
+    )
+    .await?;
     problems.finish()?;
     store::touch_contact(c, contact, expected_version, viewer.user_id).await?;
     if let Some(flag) = D::new_primary(&mut new) {
@@ -210,6 +257,50 @@ pub async fn add_detail<D: Detail>(
         }
     }
     D::insert(c, contact, &new).await
+}
+
+/// Adds details of one kind to a contact the caller has just changed (so found, checked and
+/// locked) and which has `existing` details of that kind, judged as [`add_detail`] judges them
+/// (every bad field at once); the first of its kind becomes primary.
+pub async fn add_to_changed<D: Detail>(
+    c: &mut Conn,
+    viewer: &Viewer,
+    contact: &Contact,
+    existing: usize,
+    inputs: &[&D::Input],
+    default_region: Option<&str>,
+    known: &mut Known,
+) -> AppResult<()> {
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    let region = region_of::<D>(c, viewer, contact.id, default_region).await?;
+    let (mut problems, mut references) = (Validator::new(), Vec::new());
+    let mut new: Vec<D::New> = inputs
+        .iter()
+        .map(|input| D::parse(input, &mut problems, &mut references, region.as_deref()))
+        .collect();
+    check_references(
+        c,
+        viewer,
+        known,
+        &mut problems,
+        contact.company_id,
+        &references,
+    )
+    .await?;
+    problems.finish()?;
+    for (index, detail) in new.iter_mut().enumerate() {
+        if let Some(flag) = D::new_primary(detail) {
+            let before = existing + index;
+            *flag = rules::added_is_primary(before, Some(*flag));
+            if *flag && before > 0 {
+                D::clear_primary(c, contact.id).await?;
+            }
+        }
+        D::insert(c, contact.id, detail).await?;
+    }
+    Ok(())
 }
 
 /// Changes a detail: absent fields keep their value, `null` clears optional ones. Marking it
@@ -240,7 +331,16 @@ pub async fn change_detail<D: Detail>(
             let region = region_of::<D>(c, viewer, contact, default_region).await?;
             let changes =
                 D::parse_changes(input, &mut problems, &mut references, region.as_deref());
-            check_references(c, viewer, &mut problems, owner.company_id, &references).await?;
+            let known = &mut Known::default();
+            check_references(
+                c,
+                viewer,
+                known,
+                &mut problems,
+                owner.company_id,
+                &references,
+            )
+            .await?;
             changes
         }
     };
@@ -322,11 +422,28 @@ async fn region_of<D: Detail>(
         .or_else(|| default.map(str::to_owned)))
 }
 
+/// Reports `companyId` when it names a company the viewer cannot see.
+async fn check_company(
+    c: &mut Conn,
+    viewer: &Viewer,
+    known: &mut Known,
+    v: &mut Validator,
+    company: Option<CompanyId>,
+) -> AppResult<()> {
+    if let Some(id) = company
+        && !known.sees_company(c, viewer, id).await?
+    {
+        missing_company(v, "companyId", id);
+    }
+    Ok(())
+}
+
 /// Checks every reference of an input: it must exist for the viewer, be tenant-wide or of the
 /// contact's company, be of the right kind, and (for reason codes) not be archived.
 async fn check_references(
     c: &mut Conn,
     viewer: &Viewer,
+    known: &mut Known,
     v: &mut Validator,
     company: Option<CompanyId>,
     references: &[Reference],
@@ -346,26 +463,29 @@ async fn check_references(
             Reference::DetailType(_, id, _) => detail_types.push(*id),
         }
     }
-    let segmentations = by_id::<Segmentation>(c, viewer, &segmentations).await?;
-    let reason_codes = by_id::<ReasonCode>(c, viewer, &reason_codes).await?;
-    let users = by_id::<User>(c, viewer, &users).await?;
-    let accounts = by_id::<Account>(c, viewer, &accounts).await?;
-    let detail_types = by_id::<DetailType>(c, viewer, &detail_types).await?;
-    let templates: HashMap<_, _> = lifecycle::templates_by_ids(c, viewer, &templates)
-        .await?
-        .into_iter()
-        .map(|t| (t.id, t))
-        .collect();
+    known::read(c, viewer, &mut known.segmentations, &segmentations).await?;
+    known::read(c, viewer, &mut known.reason_codes, &reason_codes).await?;
+    known::read(c, viewer, &mut known.users, &users).await?;
+    known::read(c, viewer, &mut known.accounts, &accounts).await?;
+    known::read(c, viewer, &mut known.detail_types, &detail_types).await?;
+    known.read_templates(c, viewer, &templates).await?;
+    let known = &*known;
+    fn found<'a, I: std::hash::Hash + Eq, R>(
+        records: &'a HashMap<I, Option<R>>,
+        id: &I,
+    ) -> Option<&'a R> {
+        records.get(id).and_then(Option::as_ref)
+    }
 
     let fits = |owner: Option<CompanyId>| company::may_use(owner, company);
     for reference in references {
         let problem: Option<(&'static str, String)> = match reference {
-            Reference::Segmentation(_, id) => match segmentations.get(id) {
+            Reference::Segmentation(_, id) => match found(&known.segmentations, id) {
                 None => Some((code::NOT_FOUND, "no such segmentation".into())),
                 Some(s) if !fits(s.company_id) => Some(company::wrong_company("segmentation")),
                 Some(_) => None,
             },
-            Reference::ReasonCode(_, id) => match reason_codes.get(id) {
+            Reference::ReasonCode(_, id) => match found(&known.reason_codes, id) {
                 None => Some((code::NOT_FOUND, "no such reason code".into())),
                 Some(r) if !fits(r.company_id) => Some(company::wrong_company("reason code")),
                 Some(r) if r.archived => {
@@ -373,24 +493,24 @@ async fn check_references(
                 }
                 Some(_) => None,
             },
-            Reference::Owner(_, id) => match users.get(id) {
+            Reference::Owner(_, id) => match found(&known.users, id) {
                 None => Some((code::NOT_FOUND, "no such user".into())),
                 Some(u) if !u.active => Some((code::INVALID, "is not an active user".into())),
                 Some(_) => None,
             },
-            Reference::Template(_, id) => match templates.get(id) {
+            Reference::Template(_, id) => match found(&known.templates, id) {
                 None => Some((code::NOT_FOUND, "no such lifecycle template".into())),
                 Some(t) if !fits(t.company_id) => {
                     Some(company::wrong_company("lifecycle template"))
                 }
                 Some(_) => None,
             },
-            Reference::Account(_, id) => match accounts.get(id) {
+            Reference::Account(_, id) => match found(&known.accounts, id) {
                 None => Some((code::NOT_FOUND, "no such account".into())),
                 Some(a) if !fits(a.company_id) => Some(company::wrong_company("account")),
                 Some(_) => None,
             },
-            Reference::DetailType(_, id, kind) => match detail_types.get(id) {
+            Reference::DetailType(_, id, kind) => match found(&known.detail_types, id) {
                 None => Some((code::NOT_FOUND, "no such detail type".into())),
                 Some(t) if t.kind != *kind => Some((
                     code::WRONG_KIND,

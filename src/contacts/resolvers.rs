@@ -5,6 +5,7 @@ use async_graphql::{Context, ID, Object};
 
 use super::details::Detail;
 use super::input::*;
+use super::known::Known;
 use super::list::{ContactConnection, ContactCounts, ContactFilter, ContactOrder, PageArgs};
 use super::model::{Contact, ContactAddress, ContactBankAccount, ContactEmail, ContactPhone};
 use super::{ops, store};
@@ -174,7 +175,17 @@ impl ContactsMutation {
             crate::graphql::args::record_and_input::<ContactId, _>(&id, |v| input.validate(v))?;
         let viewer = viewer(ctx);
         db(ctx)
-            .transaction(async move |c| ops::update(c, viewer, id, input, expected_version).await)
+            .transaction(async move |c| {
+                ops::update(
+                    c,
+                    viewer,
+                    id,
+                    input,
+                    expected_version,
+                    &mut Known::default(),
+                )
+                .await
+            })
             .await
     }
 

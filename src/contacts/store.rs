@@ -4,7 +4,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::forms::{ContactChanges, NewContact, Placement};
+use super::forms::{ContactChanges, Placement};
 use super::model::Contact;
 use crate::db::Conn;
 use crate::db::schema::{accounts, contact_accounts, contacts};
@@ -34,14 +34,6 @@ pub async fn find_contact(
     id: ContactId,
 ) -> AppResult<Option<Contact>> {
     Ok(contacts_by_ids(conn, viewer, &[id]).await?.pop())
-}
-
-pub async fn insert_contact(conn: &mut Conn, new: &NewContact) -> AppResult<Contact> {
-    Ok(with_conn!(conn, |c| diesel::insert_into(contacts::table)
-        .values(new)
-        .returning(Contact::as_returning())
-        .get_result(c)
-        .await)?)
 }
 
 /// Applies `changes` and bumps the version, provided the version is still `expected` (when
@@ -815,21 +807,23 @@ pub async fn place_on_step(
     .await)?)
 }
 
-/// The first contact the viewer sees that has one of `emails` (compared case-insensitively).
-pub async fn find_by_email(
+/// For each of `emails` (compared case-insensitively) that a contact the viewer sees has, the
+/// first such contact: the lower-cased email with the contact's id.
+pub async fn contacts_by_email(
     conn: &mut Conn,
     viewer: &Viewer,
     emails: &[String],
-) -> AppResult<Option<ContactId>> {
+) -> AppResult<std::collections::HashMap<String, ContactId>> {
     use crate::db::schema::contact_emails;
     let emails: Vec<String> = emails.iter().map(|e| e.to_lowercase()).collect();
-    Ok(with_conn!(conn, |c| contact_emails::table
+    let found: Vec<(String, ContactId)> = with_conn!(conn, |c| contact_emails::table
         .inner_join(contacts::table)
         .filter(lower(contact_emails::email).eq_any(&emails))
         .filter(visible!(contacts::company_id, viewer))
-        .order(contacts::id)
-        .select(contacts::id)
-        .first::<ContactId>(c)
-        .await
-        .optional())?)
+        .order(contacts::id.desc())
+        .select((lower(contact_emails::email), contacts::id))
+        .load(c)
+        .await)?;
+    // Highest id first, so the lowest is inserted last and stays.
+    Ok(found.into_iter().collect())
 }

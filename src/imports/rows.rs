@@ -1,22 +1,24 @@
 //! One row of an import: its cells turned into the input `createContact` takes (names resolved
-//! to ids), then created, or in UPSERT_BY_EMAIL mode applied to the contact that already has
-//! one of its emails. The same rules as the API judge it, every bad field at once.
+//! to ids), then checked into the rows that create its contact, or in UPSERT_BY_EMAIL mode
+//! applied to the contact that already has one of its emails. The same rules as the API judge
+//! it, every bad field at once.
 
 use async_graphql::{ID, MaybeUndefined};
 
 use super::file::{ImportField, ImportFile};
-use super::model::{ImportMode, ImportRowStatus, RowError};
+use super::model::RowError;
 use super::store::{ByName, Names};
+use crate::contacts::bulk::ContactRows;
 use crate::contacts::input::{
     ContactAddressInput, ContactBankAccountInput, ContactEmailInput, ContactPhoneInput,
     CreateContactInput, UpdateContactInput,
 };
+use crate::contacts::known::Known;
 use crate::contacts::model::{ContactEmail, ContactPhone};
 use crate::contacts::ops;
 use crate::db::Conn;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::ids::{CompanyId, ContactId, TypedId};
-use crate::lifecycle::Moved;
 use crate::validation::{Parsed, Validator, code};
 use crate::viewer::Viewer;
 
@@ -218,49 +220,44 @@ pub fn read(file: &ImportFile, row: &[String], names: &Names) -> RowInput {
     }
 }
 
-/// A row applied: what happened, to which contact, and the start of its lifecycle.
-pub type Applied = (ImportRowStatus, ContactId, Option<Moved>);
+impl RowInput {
+    /// The row's emails, lower-cased.
+    pub fn emails(&self) -> impl Iterator<Item = String> + '_ {
+        self.create.emails.iter().map(|e| e.email.to_lowercase())
+    }
 
-pub async fn apply(
+    /// Reports the names the row could not resolve beside the input's own problems.
+    fn with_problems(&self, v: &mut Validator) {
+        for problem in &self.problems {
+            v.push(problem.path.clone(), problem.code, problem.message.clone());
+        }
+    }
+}
+
+/// The rows that create the row's contact, checked by `createContact`'s rules.
+pub async fn prepare(
     c: &mut Conn,
     viewer: &Viewer,
     input: &RowInput,
-    mode: ImportMode,
     region: Option<&str>,
-) -> AppResult<Applied> {
-    let with_problems = |v: &mut Validator| {
-        for problem in &input.problems {
-            v.push(problem.path.clone(), problem.code, problem.message.clone());
-        }
-    };
-    if mode == ImportMode::UpsertByEmail {
-        let emails: Vec<String> = input
-            .create
-            .emails
-            .iter()
-            .map(|e| e.email.clone())
-            .collect();
-        if let Some(id) = crate::contacts::find_by_email(c, viewer, &emails).await? {
-            update(c, viewer, id, input, region, with_problems).await?;
-            return Ok((ImportRowStatus::Updated, id, None));
-        }
-    }
+    known: &mut Known,
+) -> AppResult<ContactRows> {
     let parsed = Parsed::new(|v| {
-        with_problems(v);
+        input.with_problems(v);
         input.create.validate(v, region)
     });
-    let (contact, start) = ops::create(c, viewer, parsed).await?;
-    Ok((ImportRowStatus::Created, contact.id, start))
+    ops::prepare(c, viewer, parsed, known).await
 }
 
-/// The row's non-empty fields replace the contact's; emails and phones it lacks are added.
-async fn update(
+/// Applies the row to the contact that has one of its emails: its non-empty fields replace the
+/// contact's; emails and phones the contact lacks are added.
+pub async fn update(
     c: &mut Conn,
     viewer: &Viewer,
     id: ContactId,
     input: &RowInput,
     region: Option<&str>,
-    with_problems: impl FnOnce(&mut Validator),
+    known: &mut Known,
 ) -> AppResult<()> {
     let row = &input.create;
     let set = |value: &Option<ID>| {
@@ -283,26 +280,24 @@ async fn update(
         owner_id: set(&row.owner_id),
     };
     let parsed = Parsed::new(|v| {
-        with_problems(v);
+        input.with_problems(v);
         changes.validate(v)
     });
-    ops::update(c, viewer, id, parsed, None).await?;
+    let contact = ops::update(c, viewer, id, parsed, None, known).await?;
+
     let have: Vec<String> = crate::contacts::emails_of(c, viewer, &[id])
         .await?
         .into_iter()
         .map(|e| e.email.to_lowercase())
         .collect();
-    for email in row
+    let emails: Vec<&ContactEmailInput> = row
         .emails
         .iter()
         .filter(|e| !have.contains(&e.email.to_lowercase()))
-    {
-        let input = Parsed {
-            value: email,
-            problems: Validator::new(),
-        };
-        ops::add_detail::<ContactEmail>(c, viewer, id, input, region, None).await?;
-    }
+        .collect();
+    ops::add_to_changed::<ContactEmail>(c, viewer, &contact, have.len(), &emails, region, known)
+        .await?;
+
     let digits = |number: &str| {
         number
             .chars()
@@ -314,20 +309,18 @@ async fn update(
         .into_iter()
         .map(|p| digits(&p.number))
         .collect();
-    for phone in &row.phones {
-        let number = digits(&phone.number);
-        if !have
-            .iter()
-            .any(|h| h.ends_with(&number) || number.ends_with(h.as_str()))
-        {
-            let input = Parsed {
-                value: phone,
-                problems: Validator::new(),
-            };
-            ops::add_detail::<ContactPhone>(c, viewer, id, input, region, None).await?;
-        }
-    }
-    Ok(())
+    let phones: Vec<&ContactPhoneInput> = row
+        .phones
+        .iter()
+        .filter(|phone| {
+            let number = digits(&phone.number);
+            !have
+                .iter()
+                .any(|h| h.ends_with(&number) || number.ends_with(h.as_str()))
+        })
+        .collect();
+    ops::add_to_changed::<ContactPhone>(c, viewer, &contact, have.len(), &phones, region, known)
+        .await
 }
 
 /// What a failed row reports: each bad field under the file's column it came from.

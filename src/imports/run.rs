@@ -1,17 +1,22 @@
 //! Running an import in the background, in batches of [`BATCH`] rows, one transaction each (a
-//! commit per row would make the disk's flushes the cost of an import). Each row runs in a
-//! savepoint of its batch: a row that works is written with its outcome and the import's
-//! counts; a row that fails is undone alone and only its outcome is written. A dry run rolls
-//! every row's savepoint back and keeps the outcomes. A batch commits whole or not at all, so
-//! the counts of an interrupted import are exact.
+//! commit per row would make the disk's flushes the cost of an import). A batch checks its rows
+//! against records it reads once, inserts the contacts its rows create together (multi-row
+//! `INSERT`s on PostgreSQL), and applies each update in a savepoint, so a row that fails is
+//! undone alone and only its outcome is written. A dry run rolls the batch's writes back and
+//! keeps the outcomes. A batch commits whole or not at all with its outcomes and counts, so the
+//! counts of an interrupted import are exact.
+
+use std::collections::{HashMap, HashSet};
 
 use super::file::ImportFile;
 use super::model::{ImportMode, ImportRowStatus, ImportStatus};
-use super::rows;
-use super::store;
+use super::rows::{self, RowInput};
+use super::store::{self, RowOutcome};
+use crate::contacts::bulk::{self, ContactRows};
+use crate::contacts::known::Known;
 use crate::db::{Conn, Db};
 use crate::error::AppResult;
-use crate::ids::ContactImportId;
+use crate::ids::{CompanyId, ContactId, ContactImportId};
 use crate::lifecycle::Moved;
 use crate::lifecycle::events::{StageEvent, StageEvents};
 use crate::viewer::Viewer;
@@ -57,16 +62,13 @@ impl Job {
         };
         let numbered: Vec<(i64, &Vec<String>)> = (1..).zip(&self.file.rows).collect();
         for batch in numbered.chunks(BATCH) {
+            let inputs: Vec<(i64, RowInput)> = batch
+                .iter()
+                .map(|&(number, row)| (number, rows::read(&self.file, row, &names)))
+                .collect();
             let started = self
                 .db
-                .transaction(async |c| {
-                    let mut started = Vec::new();
-                    for &(number, row) in batch {
-                        let input = rows::read(&self.file, row, &names);
-                        started.extend(self.row(c, number, &input).await?);
-                    }
-                    Ok(started)
-                })
+                .transaction(async |c| self.batch(c, &inputs).await)
                 .await?;
             if let Some(events) = &self.events {
                 for start in started {
@@ -80,37 +82,202 @@ impl Job {
         Ok(())
     }
 
-    /// Applies one row in a savepoint of the batch's transaction and records its outcome;
-    /// returns the lifecycle start to publish once the batch commits. Only an outage stops the
-    /// batch: any other failure is the row's outcome.
-    async fn row(
-        &self,
-        c: &mut Conn,
-        number: i64,
-        input: &rows::RowInput,
-    ) -> AppResult<Option<Moved>> {
-        let (id, dry_run) = (self.id, self.dry_run);
-        let region = self.region.as_deref();
-        let applied = c
-            .savepoint(!dry_run, async |c| {
-                rows::apply(c, &self.viewer, input, self.mode, region).await
+    /// Applies a batch's rows in a savepoint (rolled back in a dry run) and records their
+    /// outcomes; returns the lifecycle starts to publish once the batch commits.
+    async fn batch(&self, c: &mut Conn, inputs: &[(i64, RowInput)]) -> AppResult<Vec<Moved>> {
+        let (outcomes, started, created) = c
+            .savepoint(!self.dry_run, async |c| {
+                let mut batch = Batch::new(self, c, inputs).await?;
+                for (number, input) in inputs {
+                    batch.row(c, *number, input).await?;
+                }
+                batch.flush(c).await?;
+                Ok((batch.outcomes, batch.started, batch.created))
             })
-            .await;
-        match applied {
-            Ok((status, contact, start)) => {
-                // A contact a dry run created was rolled back: it has no id.
-                let contact = (!dry_run || status == ImportRowStatus::Updated).then_some(contact);
-                store::record_row(c, id, number, status, contact, "[]").await?;
-                Ok(start.filter(|_| !dry_run))
+            .await?;
+
+        let outcomes: Vec<RowOutcome> = outcomes
+            .into_iter()
+            .map(|o| RowOutcome {
+                import_id: self.id,
+                row_number: o.number,
+                status: o.status,
+                // A contact a dry run created was rolled back: it has no id, in the row that
+                // created it or in later rows that updated it.
+                contact_id: o
+                    .contact
+                    .filter(|id| !self.dry_run || !created.contains(id)),
+                errors: o.errors,
+            })
+            .collect();
+        store::record_rows(c, self.id, &outcomes).await?;
+        Ok(if self.dry_run { Vec::new() } else { started })
+    }
+}
+
+/// What became of a row, before it is recorded.
+struct Outcome {
+    number: i64,
+    status: ImportRowStatus,
+    contact: Option<ContactId>,
+    errors: String,
+}
+
+/// A batch being applied. Rows that create contacts wait in `pending` and are inserted
+/// together; a row that names an email of a waiting contact (UPSERT_BY_EMAIL) inserts them
+/// first, so every row sees the rows before it.
+struct Batch<'j> {
+    job: &'j Job,
+    known: Known,
+    /// In UPSERT_BY_EMAIL mode: the contact each lower-cased email leads to.
+    by_email: HashMap<String, ContactId>,
+    pending: Vec<(i64, ContactRows)>,
+    pending_emails: HashSet<String>,
+    outcomes: Vec<Outcome>,
+    started: Vec<Moved>,
+    /// The contacts the batch created.
+    created: HashSet<ContactId>,
+}
+
+impl<'j> Batch<'j> {
+    async fn new(job: &'j Job, c: &mut Conn, inputs: &[(i64, RowInput)]) -> AppResult<Self> {
+        let by_email = if job.mode == ImportMode::UpsertByEmail {
+            let emails: Vec<String> = inputs.iter().flat_map(|(_, i)| i.emails()).collect();
+            crate::contacts::contacts_by_email(c, &job.viewer, &emails).await?
+        } else {
+            HashMap::new()
+        };
+        Ok(Self {
+            job,
+            known: Known::default(),
+            by_email,
+            pending: Vec::new(),
+            pending_emails: HashSet::new(),
+            outcomes: Vec::new(),
+            started: Vec::new(),
+            created: HashSet::new(),
+        })
+    }
+
+    fn outcome(&mut self, number: i64, applied: AppResult<ContactId>, status: ImportRowStatus) {
+        let outcome = match applied {
+            Ok(contact) => Outcome {
+                number,
+                status,
+                contact: Some(contact),
+                errors: "[]".to_owned(),
+            },
+            Err(error) => Outcome {
+                number,
+                status: ImportRowStatus::Failed,
+                contact: None,
+                errors: serde_json::to_string(&rows::errors_of(&error, &self.job.file))
+                    .unwrap_or_else(|_| "[]".to_owned()),
+            },
+        };
+        self.outcomes.push(outcome);
+    }
+
+    /// Applies one row. Only an outage stops the batch: any other failure is the row's outcome.
+    async fn row(&mut self, c: &mut Conn, number: i64, input: &RowInput) -> AppResult<()> {
+        let (viewer, region) = (&self.job.viewer, self.job.region.as_deref());
+        if self.job.mode == ImportMode::UpsertByEmail {
+            if input.emails().any(|e| self.pending_emails.contains(&e)) {
+                self.flush(c).await?;
             }
-            Err(error) if error.is_unavailable() => Err(error),
-            Err(error) => {
-                let errors = serde_json::to_string(&rows::errors_of(&error, &self.file))
-                    .unwrap_or_else(|_| "[]".to_owned());
-                let failed = ImportRowStatus::Failed;
-                store::record_row(c, id, number, failed, None, &errors).await?;
-                Ok(None)
+            let target = input.emails().filter_map(|e| self.by_email.get(&e)).min();
+            if let Some(&id) = target {
+                let known = &mut self.known;
+                let updated = c
+                    .savepoint(true, async |c| {
+                        rows::update(c, viewer, id, input, region, known).await
+                    })
+                    .await;
+                return self.settle(number, updated.map(|()| id), ImportRowStatus::Updated);
             }
         }
+        match rows::prepare(c, viewer, input, region, &mut self.known).await {
+            Ok(contact) => {
+                self.pending_emails.extend(input.emails());
+                self.pending.push((number, contact));
+                Ok(())
+            }
+            Err(error) => self.settle(number, Err(error), ImportRowStatus::Failed),
+        }
+    }
+
+    /// Records a row's outcome, unless it is an outage, which stops the batch.
+    fn settle(
+        &mut self,
+        number: i64,
+        applied: AppResult<ContactId>,
+        status: ImportRowStatus,
+    ) -> AppResult<()> {
+        match applied {
+            Err(error) if error.is_unavailable() => Err(error),
+            applied => {
+                self.outcome(number, applied, status);
+                Ok(())
+            }
+        }
+    }
+
+    /// Inserts the waiting contacts together; should that fail, one at a time, so only the
+    /// row at fault fails.
+    async fn flush(&mut self, c: &mut Conn) -> AppResult<()> {
+        let pending = std::mem::take(&mut self.pending);
+        self.pending_emails.clear();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let all: Vec<ContactRows> = pending.iter().map(|(_, rows)| rows.clone()).collect();
+        match c
+            .savepoint(true, async |c| bulk::insert(c, all).await)
+            .await
+        {
+            Ok(inserted) => {
+                self.created(&pending, inserted);
+                Ok(())
+            }
+            Err(error) if error.is_unavailable() => Err(error),
+            Err(_) => {
+                for one in pending.chunks(1) {
+                    let rows = vec![one[0].1.clone()];
+                    match c
+                        .savepoint(true, async |c| bulk::insert(c, rows).await)
+                        .await
+                    {
+                        Ok(inserted) => self.created(one, inserted),
+                        Err(error) => self.settle(one[0].0, Err(error), ImportRowStatus::Failed)?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Records the contacts `rows` created, and their lifecycle starts.
+    fn created(&mut self, rows: &[(i64, ContactRows)], inserted: bulk::Inserted) {
+        let companies: HashMap<ContactId, Option<CompanyId>> = inserted
+            .contacts
+            .iter()
+            .map(|contact| (contact.id, contact.company_id))
+            .collect();
+        for ((number, rows), contact) in rows.iter().zip(&inserted.contacts) {
+            self.outcome(*number, Ok(contact.id), ImportRowStatus::Created);
+            self.created.insert(contact.id);
+            if self.job.mode == ImportMode::UpsertByEmail {
+                // So later rows of the batch update the new contact.
+                for email in &rows.emails {
+                    let email = email.email.to_lowercase();
+                    self.by_email.entry(email).or_insert(contact.id);
+                }
+            }
+        }
+        self.started
+            .extend(inserted.transitions.into_iter().map(|transition| Moved {
+                company_id: companies.get(&transition.contact_id).copied().flatten(),
+                transition,
+            }));
     }
 }

@@ -7,11 +7,11 @@ use diesel_async::RunQueryDsl;
 
 use super::model::{ContactImport, ContactImportRow, ImportMode, ImportRowStatus, ImportStatus};
 use crate::contacts::lower;
-use crate::db::Conn;
 use crate::db::schema::{
     accounts, companies, contact_import_rows, contact_imports, lifecycle_templates, reason_codes,
     segmentations, users,
 };
+use crate::db::{Backend, Conn};
 use crate::error::AppResult;
 use crate::ids::{
     AccountId, CompanyId, ContactId, ContactImportId, ReasonCodeId, SegmentationId, TemplateId,
@@ -68,42 +68,58 @@ pub async fn find(
     })?)
 }
 
-/// Records a row's outcome and counts it, in the caller's transaction.
-pub async fn record_row(
+/// What became of one row of an import.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = contact_import_rows)]
+pub struct RowOutcome {
+    pub import_id: ContactImportId,
+    pub row_number: i64,
+    pub status: ImportRowStatus,
+    pub contact_id: Option<ContactId>,
+    /// The row's errors as JSON.
+    pub errors: String,
+}
+
+/// Records the outcomes of a batch of rows and counts them, in the caller's transaction.
+pub async fn record_rows(
     conn: &mut Conn,
     id: ContactImportId,
-    row_number: i64,
-    status: ImportRowStatus,
-    contact: Option<ContactId>,
-    errors: &str,
+    outcomes: &[RowOutcome],
 ) -> AppResult<()> {
-    let (created, updated, failed) = match status {
-        ImportRowStatus::Created => (1, 0, 0),
-        ImportRowStatus::Updated => (0, 1, 0),
-        ImportRowStatus::Failed => (0, 0, 1),
-    };
-    with_conn!(conn, |c| {
-        diesel::insert_into(contact_import_rows::table)
-            .values((
-                contact_import_rows::import_id.eq(id),
-                contact_import_rows::row_number.eq(row_number),
-                contact_import_rows::status.eq(status),
-                contact_import_rows::contact_id.eq(contact),
-                contact_import_rows::errors.eq(errors),
-            ))
-            .execute(c)
-            .await?;
-        diesel::update(contact_imports::table.find(id))
-            .set((
-                contact_imports::processed_rows.eq(contact_imports::processed_rows + 1),
-                contact_imports::created.eq(contact_imports::created + created),
-                contact_imports::updated.eq(contact_imports::updated + updated),
-                contact_imports::failed.eq(contact_imports::failed + failed),
-                contact_imports::updated_at.eq(Timestamp::now()),
-            ))
-            .execute(c)
-            .await
-    })?;
+    let count = |status| outcomes.iter().filter(|o| o.status == status).count() as i64;
+    let (created, updated) = (
+        count(ImportRowStatus::Created),
+        count(ImportRowStatus::Updated),
+    );
+    let (failed, processed) = (count(ImportRowStatus::Failed), outcomes.len() as i64);
+    match conn.backend() {
+        Backend::Postgres(c) => {
+            diesel::insert_into(contact_import_rows::table)
+                .values(outcomes)
+                .execute(c)
+                .await?;
+        }
+        // The async SQLite wrapper cannot compile multi-row inserts; in-process, row by row
+        // costs little.
+        Backend::Sqlite(c) => {
+            for outcome in outcomes {
+                diesel::insert_into(contact_import_rows::table)
+                    .values(outcome)
+                    .execute(c)
+                    .await?;
+            }
+        }
+    }
+    with_conn!(conn, |c| diesel::update(contact_imports::table.find(id))
+        .set((
+            contact_imports::processed_rows.eq(contact_imports::processed_rows + processed),
+            contact_imports::created.eq(contact_imports::created + created),
+            contact_imports::updated.eq(contact_imports::updated + updated),
+            contact_imports::failed.eq(contact_imports::failed + failed),
+            contact_imports::updated_at.eq(Timestamp::now()),
+        ))
+        .execute(c)
+        .await)?;
     Ok(())
 }
 

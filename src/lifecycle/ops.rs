@@ -313,19 +313,6 @@ pub async fn starting_point(
     Ok((template, first))
 }
 
-/// Records a new contact's entry into the step it was created on (see [`starting_point`]).
-pub async fn record_start(
-    c: &mut Conn,
-    viewer: &Viewer,
-    contact: &Contact,
-) -> AppResult<Option<Moved>> {
-    let (Some(step), Some(at)) = (contact.current_step_id, contact.stage_changed_at) else {
-        return Ok(None);
-    };
-    let entry = NewTransition::new(contact.id, None, step, viewer.user_id, at);
-    record(c, &entry, contact.company_id).await.map(Some)
-}
-
 /// Puts a contact on the first step of `template` and records the move in its history; `None`
 /// when the template has no steps.
 pub async fn place_on_first_step(

@@ -88,13 +88,18 @@ pub async fn check_company(
     if let Some(id) = company_id
         && Company::find(c, viewer, id).await?.is_none()
     {
-        v.push(
-            path,
-            code::NOT_FOUND,
-            format!("no company {}", id.to_id().as_str()),
-        );
+        missing_company(v, path, id);
     }
     Ok(())
+}
+
+/// Reports `path` for naming a company the viewer cannot see.
+pub fn missing_company(v: &mut Validator, path: &str, id: CompanyId) {
+    v.push(
+        path,
+        code::NOT_FOUND,
+        format!("no company {}", id.to_id().as_str()),
+    );
 }
 
 pub async fn create<R: ConfigRecord>(

@@ -1,0 +1,227 @@
+//! Writing new contacts with their details and histories, many at a time: `createContact` (one),
+//! imports (a batch) and the demo loader (thousands). PostgreSQL gets multi-row `INSERT`s; the
+//! async SQLite wrapper cannot compile those, so SQLite inserts row by row inside the caller's
+//! transaction, on the connection's blocking thread. Figures are in `BENCHMARKS.md`.
+
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+
+use super::forms::{NewAddress, NewBankAccount, NewContact, NewEmail, NewPhone};
+use super::model::Contact;
+use crate::db::schema::{
+    contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
+    contacts, stage_transitions,
+};
+use crate::db::{Backend, Conn, PgConn, SqliteConn};
+use crate::error::AppResult;
+use crate::ids::{AccountId, ContactId};
+use crate::lifecycle::{NewTransition, StageTransition};
+use crate::time::Timestamp;
+
+/// Rows per multi-row `INSERT` on PostgreSQL, which takes at most 65,535 bind parameters per
+/// statement: the widest row (a contact) has 16 columns, and 16 × 4,000 = 64,000.
+const ROWS_PER_STATEMENT: usize = 4_000;
+
+/// A contact to insert with everything that belongs to it; `contact_id` of its transitions is
+/// set once the contact has an id.
+#[derive(Debug, Clone)]
+pub struct ContactRows {
+    pub contact: NewContact,
+    pub account_ids: Vec<AccountId>,
+    pub emails: Vec<NewEmail>,
+    pub phones: Vec<NewPhone>,
+    pub addresses: Vec<NewAddress>,
+    pub bank_accounts: Vec<NewBankAccount>,
+    pub transitions: Vec<NewTransition>,
+}
+
+/// What [`insert`] wrote: the contacts in the order given, and their transitions in the same
+/// order (each contact's oldest first).
+#[derive(Debug, Default)]
+pub struct Inserted {
+    pub contacts: Vec<Contact>,
+    pub transitions: Vec<StageTransition>,
+}
+
+/// Inserts `rows` in the caller's transaction.
+pub async fn insert(c: &mut Conn, rows: Vec<ContactRows>) -> AppResult<Inserted> {
+    if rows.is_empty() {
+        return Ok(Inserted::default());
+    }
+    Ok(match c.backend() {
+        Backend::Postgres(pg) => insert_pg(pg, rows).await?,
+        Backend::Sqlite(lite) => insert_sqlite(lite, rows).await?,
+    })
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = contact_accounts)]
+struct AccountLink {
+    contact_id: ContactId,
+    account_id: AccountId,
+    created_at: Timestamp,
+    updated_at: Timestamp,
+}
+
+/// The detail rows of the contacts, by table, with their contact ids set.
+#[derive(Default)]
+struct DetailRows {
+    links: Vec<AccountLink>,
+    emails: Vec<Owned<contact_emails::contact_id, NewEmail>>,
+    phones: Vec<Owned<contact_phones::contact_id, NewPhone>>,
+    addresses: Vec<Owned<contact_addresses::contact_id, NewAddress>>,
+    bank_accounts: Vec<Owned<contact_bank_accounts::contact_id, NewBankAccount>>,
+    transitions: Vec<NewTransition>,
+}
+
+/// A detail's insert form with the contact it belongs to.
+type Owned<Column, Form> = (diesel::dsl::Eq<Column, ContactId>, Form);
+
+impl DetailRows {
+    fn push(&mut self, contact_id: ContactId, rows: ContactRows) {
+        let at = rows.contact.created_at;
+        self.links
+            .extend(rows.account_ids.into_iter().map(|account_id| AccountLink {
+                contact_id,
+                account_id,
+                created_at: at,
+                updated_at: at,
+            }));
+        self.emails.extend(
+            rows.emails
+                .into_iter()
+                .map(owned(contact_emails::contact_id.eq(contact_id))),
+        );
+        self.phones.extend(
+            rows.phones
+                .into_iter()
+                .map(owned(contact_phones::contact_id.eq(contact_id))),
+        );
+        self.addresses.extend(
+            rows.addresses
+                .into_iter()
+                .map(owned(contact_addresses::contact_id.eq(contact_id))),
+        );
+        self.bank_accounts.extend(
+            rows.bank_accounts
+                .into_iter()
+                .map(owned(contact_bank_accounts::contact_id.eq(contact_id))),
+        );
+        self.transitions.extend(
+            rows.transitions
+                .into_iter()
+                .map(|row| NewTransition { contact_id, ..row }),
+        );
+    }
+}
+
+/// Pairs each detail form with `column` (its contact).
+fn owned<Column: Copy, Form>(column: Column) -> impl Fn(Form) -> (Column, Form) {
+    move |row| (column, row)
+}
+
+/// Multi-row `INSERT`s of at most [`ROWS_PER_STATEMENT`] rows each.
+macro_rules! insert_batches {
+    ($conn:expr, $table:path, $rows:expr) => {
+        for batch in $rows.chunks(ROWS_PER_STATEMENT) {
+            diesel::insert_into($table)
+                .values(batch)
+                .execute($conn)
+                .await?;
+        }
+    };
+}
+
+/// PostgreSQL: the contacts in one statement (they come back in insertion order), then each
+/// kind of detail in as few statements as the bind-parameter limit allows.
+async fn insert_pg(c: &mut PgConn, rows: Vec<ContactRows>) -> QueryResult<Inserted> {
+    let mut inserted = Inserted::default();
+    for batch in rows.chunks(ROWS_PER_STATEMENT) {
+        let forms: Vec<&NewContact> = batch.iter().map(|r| &r.contact).collect();
+        let contacts: Vec<Contact> = diesel::insert_into(contacts::table)
+            .values(forms)
+            .returning(Contact::as_returning())
+            .get_results(c)
+            .await?;
+        inserted.contacts.extend(contacts);
+    }
+    if inserted.contacts.len() != rows.len() {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "the contact insert returned fewer rows than it was given".into(),
+        ));
+    }
+    let mut details = DetailRows::default();
+    for (contact, rows) in inserted.contacts.iter().zip(rows) {
+        details.push(contact.id, rows);
+    }
+    insert_batches!(c, contact_accounts::table, details.links);
+    insert_batches!(c, contact_emails::table, details.emails);
+    insert_batches!(c, contact_phones::table, details.phones);
+    insert_batches!(c, contact_addresses::table, details.addresses);
+    insert_batches!(c, contact_bank_accounts::table, details.bank_accounts);
+    for batch in details.transitions.chunks(ROWS_PER_STATEMENT) {
+        let transitions: Vec<StageTransition> = diesel::insert_into(stage_transitions::table)
+            .values(batch)
+            .returning(StageTransition::as_returning())
+            .get_results(c)
+            .await?;
+        inserted.transitions.extend(transitions);
+    }
+    Ok(inserted)
+}
+
+/// SQLite: the same rows, one statement each. They run in one go on the wrapped connection's
+/// blocking thread: a thread hop per statement would cost more than the statement itself.
+async fn insert_sqlite(c: &mut SqliteConn, rows: Vec<ContactRows>) -> QueryResult<Inserted> {
+    c.spawn_blocking(move |c| blocking::insert(c, rows)).await
+}
+
+/// The synchronous side of [`insert_sqlite`] (diesel's blocking `RunQueryDsl`).
+mod blocking {
+    use diesel::prelude::*;
+    use diesel::sqlite::SqliteConnection;
+
+    use super::{ContactRows, DetailRows, Inserted};
+    use crate::contacts::model::Contact;
+    use crate::db::schema::{
+        contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
+        contacts, stage_transitions,
+    };
+    use crate::lifecycle::StageTransition;
+
+    pub(super) fn insert(
+        c: &mut SqliteConnection,
+        rows: Vec<ContactRows>,
+    ) -> QueryResult<Inserted> {
+        let mut inserted = Inserted::default();
+        let mut details = DetailRows::default();
+        for rows in rows {
+            let contact: Contact = diesel::insert_into(contacts::table)
+                .values(&rows.contact)
+                .returning(Contact::as_returning())
+                .get_result(c)?;
+            details.push(contact.id, rows);
+            inserted.contacts.push(contact);
+        }
+        macro_rules! one_by_one {
+            ($table:path, $rows:expr) => {
+                for row in &$rows {
+                    diesel::insert_into($table).values(row).execute(c)?;
+                }
+            };
+        }
+        one_by_one!(contact_accounts::table, details.links);
+        one_by_one!(contact_emails::table, details.emails);
+        one_by_one!(contact_phones::table, details.phones);
+        one_by_one!(contact_addresses::table, details.addresses);
+        one_by_one!(contact_bank_accounts::table, details.bank_accounts);
+        for row in &details.transitions {
+            let transition: StageTransition = diesel::insert_into(stage_transitions::table)
+                .values(row)
+                .returning(StageTransition::as_returning())
+                .get_result(c)?;
+            inserted.transitions.push(transition);
+        }
+        Ok(inserted)
+    }
+}
