@@ -10,11 +10,11 @@ use super::forms::{NewAddress, NewBankAccount, NewContact, NewEmail, NewPhone};
 use super::model::Contact;
 use crate::db::schema::{
     contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
-    contacts, stage_transitions,
+    contacts, lifecycle_progress, stage_transitions,
 };
 use crate::db::{Backend, Conn, PgConn, SqliteConn};
 use crate::error::AppResult;
-use crate::ids::{AccountId, ContactId};
+use crate::ids::{AccountId, ContactId, StepId, TemplateId};
 use crate::lifecycle::{NewTransition, StageTransition};
 use crate::time::Timestamp;
 
@@ -33,6 +33,10 @@ pub struct ContactRows {
     pub addresses: Vec<NewAddress>,
     pub bank_accounts: Vec<NewBankAccount>,
     pub transitions: Vec<NewTransition>,
+    /// The furthest step of its lifecycle the contact has entered, for the funnel; `None` when
+    /// there is none, or when the caller rebuilds progress from the history afterwards (the demo
+    /// loader).
+    pub progress: Option<(TemplateId, StepId)>,
 }
 
 /// What [`insert`] wrote: the contacts in the order given, and their transitions in the same
@@ -72,6 +76,15 @@ struct DetailRows {
     addresses: Vec<Owned<contact_addresses::contact_id, NewAddress>>,
     bank_accounts: Vec<Owned<contact_bank_accounts::contact_id, NewBankAccount>>,
     transitions: Vec<NewTransition>,
+    progress: Vec<Progress>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = lifecycle_progress)]
+struct Progress {
+    contact_id: ContactId,
+    template_id: TemplateId,
+    furthest_step_id: StepId,
 }
 
 /// A detail's insert form with the contact it belongs to.
@@ -111,6 +124,14 @@ impl DetailRows {
             rows.transitions
                 .into_iter()
                 .map(|row| NewTransition { contact_id, ..row }),
+        );
+        self.progress.extend(
+            rows.progress
+                .map(|(template_id, furthest_step_id)| Progress {
+                    contact_id,
+                    template_id,
+                    furthest_step_id,
+                }),
         );
     }
 }
@@ -159,6 +180,7 @@ async fn insert_pg(c: &mut PgConn, rows: Vec<ContactRows>) -> QueryResult<Insert
     insert_batches!(c, contact_phones::table, details.phones);
     insert_batches!(c, contact_addresses::table, details.addresses);
     insert_batches!(c, contact_bank_accounts::table, details.bank_accounts);
+    insert_batches!(c, lifecycle_progress::table, details.progress);
     for batch in details.transitions.chunks(ROWS_PER_STATEMENT) {
         let transitions: Vec<StageTransition> = diesel::insert_into(stage_transitions::table)
             .values(batch)
@@ -185,7 +207,7 @@ mod blocking {
     use crate::contacts::model::Contact;
     use crate::db::schema::{
         contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
-        contacts, stage_transitions,
+        contacts, lifecycle_progress, stage_transitions,
     };
     use crate::lifecycle::StageTransition;
 
@@ -215,6 +237,7 @@ mod blocking {
         one_by_one!(contact_phones::table, details.phones);
         one_by_one!(contact_addresses::table, details.addresses);
         one_by_one!(contact_bank_accounts::table, details.bank_accounts);
+        one_by_one!(lifecycle_progress::table, details.progress);
         for row in &details.transitions {
             let transition: StageTransition = diesel::insert_into(stage_transitions::table)
                 .values(row)

@@ -14,6 +14,7 @@ use crate::db::Conn;
 use crate::error::{AppError, AppResult};
 use crate::graphql::args::not_found;
 use crate::ids::{AccountId, CompanyId, ContactId};
+use crate::lifecycle::model::StepOutcome;
 use crate::lifecycle::{Moved, NewTransition};
 use crate::settings::ops::missing_company;
 use crate::time::Timestamp;
@@ -102,7 +103,7 @@ pub async fn prepare(
 
     let (template, first) = known.start(c, company, draft.template).await?;
     contact.lifecycle_template_id = template;
-    let mut transitions = Vec::new();
+    let (mut transitions, mut progress) = (Vec::new(), None);
     if let Some(step) = first {
         let at = Timestamp::now();
         contact.current_step_id = Some(step.id);
@@ -116,6 +117,10 @@ pub async fn prepare(
             viewer.user_id,
             at,
         ));
+        // A lost step is an exit, not progress.
+        if step.outcome != StepOutcome::Lost {
+            progress = template.map(|t| (t, step.id));
+        }
     }
     Ok(ContactRows {
         contact,
@@ -125,6 +130,7 @@ pub async fn prepare(
         addresses: draft.addresses,
         bank_accounts: draft.bank_accounts,
         transitions,
+        progress,
     })
 }
 
@@ -154,7 +160,12 @@ pub async fn update(
     problems.finish()?;
     let updated =
         store::update_contact(c, id, &update.changes, expected_version, viewer.user_id).await?;
-    if update.changes.company_id.is_some() {
+    // Only a move to another company can leave records of the old one behind.
+    if update
+        .changes
+        .company_id
+        .is_some_and(|company| company != current.company_id)
+    {
         let foreign = store::foreign_references(c, id).await?;
         if !foreign.is_empty() {
             return Err(AppError::field(

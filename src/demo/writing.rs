@@ -36,6 +36,8 @@ impl From<DemoContact> for ContactRows {
             addresses: demo.addresses,
             bank_accounts: demo.bank_accounts,
             transitions: demo.transitions,
+            // Rebuilt from the history once every chunk is written.
+            progress: None,
         }
     }
 }

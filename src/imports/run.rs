@@ -193,6 +193,10 @@ impl<'j> Batch<'j> {
                         rows::update(c, viewer, id, input, region, known).await
                     })
                     .await;
+                if updated.is_ok() {
+                    // The contact now has every email of the row.
+                    self.lead_to(id, input.emails());
+                }
                 return self.settle(number, updated.map(|()| id), ImportRowStatus::Updated);
             }
         }
@@ -203,6 +207,18 @@ impl<'j> Batch<'j> {
                 Ok(())
             }
             Err(error) => self.settle(number, Err(error), ImportRowStatus::Failed),
+        }
+    }
+
+    /// Notes that `emails` now lead to `contact` (unless to a contact created before it, as the
+    /// first contact with an email is the one a row updates).
+    fn lead_to(&mut self, contact: ContactId, emails: impl Iterator<Item = String>) {
+        if self.job.mode != ImportMode::UpsertByEmail {
+            return;
+        }
+        for email in emails {
+            let first = self.by_email.entry(email).or_insert(contact);
+            *first = (*first).min(contact);
         }
     }
 
@@ -266,13 +282,11 @@ impl<'j> Batch<'j> {
         for ((number, rows), contact) in rows.iter().zip(&inserted.contacts) {
             self.outcome(*number, Ok(contact.id), ImportRowStatus::Created);
             self.created.insert(contact.id);
-            if self.job.mode == ImportMode::UpsertByEmail {
-                // So later rows of the batch update the new contact.
-                for email in &rows.emails {
-                    let email = email.email.to_lowercase();
-                    self.by_email.entry(email).or_insert(contact.id);
-                }
-            }
+            // So later rows of the batch update the new contact.
+            self.lead_to(
+                contact.id,
+                rows.emails.iter().map(|e| e.email.to_lowercase()),
+            );
         }
         self.started
             .extend(inserted.transitions.into_iter().map(|transition| Moved {

@@ -319,3 +319,21 @@ api_test!(
         assert_eq!(&reached[..4], &[1, 1, 1, 0], "New Lead, Contacted, Interested (an exit now), Qualified");
     }
 );
+
+api_test!(
+    async fn new_contacts_count_at_their_first_step_however_they_are_created(app) {
+        ContactBuilder::new("Ada").create_id(&app).await;
+        let map = json!([{ "column": "Name", "field": "NAME" }]);
+        let import = crate::support::imports::imported(&app, None, "Name\nBob\nCyd\n", json!({ "mapping": map })).await;
+        assert_eq!(import["created"], 2, "{import}");
+        let template = app.standard_template_id().await;
+        let whole = actual(&app.data(FUNNEL, json!({ "template": template })).await);
+        let window = json!({ "from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z" });
+        let windowed = actual(&app.data(FUNNEL, json!({ "template": template, "filter": window })).await);
+        assert_eq!(whole, windowed, "kept progress and the moves agree");
+        let reached: Vec<i64> = whole.iter().map(|r| r["reached"].as_i64().expect("reached")).collect();
+        let current: Vec<i64> = whole.iter().map(|r| r["current"].as_i64().expect("current")).collect();
+        assert_eq!((reached[0], reached[1]), (3, 0), "all three reached New Lead, none went further");
+        assert_eq!(current[0], 3);
+    }
+);
