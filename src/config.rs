@@ -66,6 +66,20 @@ pub struct ServeArgs {
     #[arg(long, env = "RAPPORT_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
     pub request_timeout_secs: u64,
 
+    /// Seconds a WebSocket client may take to send `connection_init` before it is closed
+    /// with 4408.
+    #[arg(long, env = "RAPPORT_WS_INIT_TIMEOUT_SECS", default_value_t = 10)]
+    pub ws_init_timeout_secs: u64,
+
+    /// Seconds a client may take to send a request's headers before its connection is closed.
+    #[arg(long, env = "RAPPORT_HEADER_READ_TIMEOUT_SECS", default_value_t = 30)]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds open requests get to finish after SIGTERM or Ctrl-C; then the process exits
+    /// whatever is still open.
+    #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
     /// Region (ISO 3166-1 alpha-2) for phone numbers typed without a country prefix, when the
     /// contact has no address country.
     #[arg(long, env = "RAPPORT_DEFAULT_PHONE_REGION", value_parser = parse_region)]
@@ -167,6 +181,8 @@ pub struct HttpSettings {
     pub default_phone_region: Option<String>,
     /// Browser origins allowed cross-site (see `ServeArgs::cors_origins`).
     pub cors_origins: Vec<String>,
+    /// How long a WebSocket may wait before `connection_init`.
+    pub ws_init_timeout: std::time::Duration,
 }
 
 impl Default for HttpSettings {
@@ -177,6 +193,7 @@ impl Default for HttpSettings {
             request_timeout: std::time::Duration::from_secs(30),
             default_phone_region: None,
             cors_origins: Vec::new(),
+            ws_init_timeout: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -189,6 +206,7 @@ impl From<&ServeArgs> for HttpSettings {
             request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
             default_phone_region: args.default_phone_region.clone(),
             cors_origins: args.cors_origins.clone(),
+            ws_init_timeout: std::time::Duration::from_secs(args.ws_init_timeout_secs),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `rapport`: serve the API, run migrations, print the schema, or load demo data.
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
@@ -212,12 +213,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         &args.database.data_dir,
         args.max_upload_bytes,
     )?;
-    let app = http::router(http::AppState::new(
+    let state = http::AppState::new(
         db,
         HttpSettings::from(&args),
         documents,
         http::Access { auth, signer },
-    ));
+    );
+    let shutdown = state.shutdown.clone();
+    let app = http::router(state);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
@@ -231,10 +234,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "no authentication: requests without credentials run as the local administrator"
         }
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let deadlines = http::Deadlines {
+        header_read: Duration::from_secs(args.header_read_timeout_secs),
+        grace: Duration::from_secs(args.shutdown_grace_secs),
+    };
+    http::serve(listener, app, shutdown, shutdown_signal(), deadlines).await;
     tracing::info!("stopped");
     Ok(())
 }
@@ -265,5 +269,5 @@ async fn shutdown_signal() {
         () = ctrl_c => {},
         () = terminate => {},
     }
-    tracing::info!("shutting down; finishing in-flight requests");
+    tracing::info!("shutting down; finishing open requests");
 }

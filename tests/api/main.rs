@@ -16,3 +16,4 @@ mod schema;
 mod scope;
 mod settings;
 mod stages;
+mod websocket;

@@ -56,6 +56,8 @@ macro_rules! api_test {
 
 pub struct TestApp {
     pub router: Router,
+    /// Cancelling it shuts down what [`TestApp::serve`] serves (as SIGTERM does a server).
+    pub shutdown: tokio_util::sync::CancellationToken,
     pub db: Db,
     pub statements: StatementCounter,
     /// Document bytes: files under `documents_dir` unless a test swapped the store.
@@ -101,14 +103,16 @@ impl TestApp {
             Self::settings().max_upload_bytes,
         )
         .expect("document store");
-        let router = router(AppState::new(
+        let state = AppState::new(
             db.clone(),
             Self::settings(),
             documents.clone(),
             test_access(),
-        ));
+        );
+        let shutdown = state.shutdown.clone();
         Self {
-            router,
+            router: router(state),
+            shutdown,
             db,
             statements,
             documents,
@@ -124,13 +128,7 @@ impl TestApp {
         store: std::sync::Arc<dyn object_store::ObjectStore>,
     ) -> Self {
         self.documents = DocumentStorage::new(store, Self::settings().max_upload_bytes);
-        self.router = router(AppState::new(
-            self.db.clone(),
-            Self::settings(),
-            self.documents.clone(),
-            test_access(),
-        ));
-        self
+        self.rebuilt_with(test_access())
     }
 
     /// Every file in the default document directory (bytes nobody may have left behind).
@@ -150,12 +148,13 @@ impl TestApp {
         found
     }
 
-    /// The server's defaults, with a 1 MiB document limit so oversize uploads stay cheap, and
-    /// one allowed cross-site origin.
+    /// The server's defaults, with a 1 MiB document limit so oversize uploads stay cheap, one
+    /// allowed cross-site origin and a 1 s wait for a WebSocket's `connection_init`.
     pub fn settings() -> HttpSettings {
         HttpSettings {
             max_upload_bytes: 1024 * 1024,
             cors_origins: vec![ALLOWED_ORIGIN.to_owned()],
+            ws_init_timeout: std::time::Duration::from_secs(1),
             ..HttpSettings::default()
         }
     }
@@ -343,13 +342,20 @@ impl TestApp {
 
 impl TestApp {
     /// The same app with requests authenticated by `access`.
-    pub fn with_access(mut self, access: Access) -> Self {
-        self.router = router(AppState::new(
+    pub fn with_access(self, access: Access) -> Self {
+        self.rebuilt_with(access)
+    }
+
+    /// Rebuilds the router over the same database and document store.
+    fn rebuilt_with(mut self, access: Access) -> Self {
+        let state = AppState::new(
             self.db.clone(),
             Self::settings(),
             self.documents.clone(),
             access,
-        ));
+        );
+        self.shutdown = state.shutdown.clone();
+        self.router = router(state);
         self
     }
 

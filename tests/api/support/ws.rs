@@ -13,14 +13,26 @@ pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 impl TestApp {
-    /// Serves the router on a free loopback port until `handle` is aborted or the test ends.
-    pub async fn serve(&self) -> (SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>) {
+    /// Serves the router on a free loopback port as the server does, until `handle` is aborted,
+    /// [`TestApp::shutdown`] is cancelled or the test ends.
+    pub async fn serve(&self) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        self.serve_within(rapport::http::Deadlines::default()).await
+    }
+
+    /// The same, with other deadlines.
+    pub async fn serve_within(
+        &self,
+        deadlines: rapport::http::Deadlines,
+    ) -> (SocketAddr, tokio::task::JoinHandle<()>) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let address = listener.local_addr().expect("address");
-        let router = self.router.clone();
-        let handle = tokio::spawn(async move { axum::serve(listener, router).await });
+        let (router, shutdown) = (self.router.clone(), self.shutdown.clone());
+        let stop = shutdown.clone().cancelled_owned();
+        let handle = tokio::spawn(rapport::http::serve(
+            listener, router, shutdown, stop, deadlines,
+        ));
         (address, handle)
     }
 }
@@ -90,4 +102,41 @@ pub async fn next(socket: &mut Socket) -> Value {
         .expect("the socket is open")
         .expect("a message");
     serde_json::from_str(message.to_text().unwrap_or_default()).expect("JSON")
+}
+
+/// Opens `/graphql/ws` with the graphql-transport-ws protocol and sends nothing.
+pub async fn open(address: SocketAddr) -> Socket {
+    let mut request = format!("ws://{address}/graphql/ws")
+        .into_client_request()
+        .expect("request");
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().expect("header"),
+    );
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+}
+
+/// Sends a text message.
+pub async fn send(socket: &mut Socket, text: &str) {
+    socket.send(Message::text(text)).await.expect("send");
+}
+
+/// Reads until the server closes the socket, within `seconds`: the close code and reason.
+pub async fn closed(socket: &mut Socket, seconds: u64) -> (u16, String) {
+    use futures_util::StreamExt as _;
+    let wait = std::time::Duration::from_secs(seconds);
+    loop {
+        let message = tokio::time::timeout(wait, socket.next())
+            .await
+            .expect("closed in time")
+            .expect("a close frame before the end")
+            .expect("a message");
+        if let Message::Close(frame) = message {
+            let frame = frame.expect("a close code");
+            return (frame.code.into(), frame.reason.to_string());
+        }
+    }
 }

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::TryStreamExt as _;
 use tokio_util::compat::TokioAsyncReadCompatExt as _;
+use tokio_util::sync::CancellationToken;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
@@ -26,6 +27,11 @@ use crate::error::ErrorCode;
 use crate::ids::{self, DocumentId, TypedId as _};
 use crate::schema::{self, AppSchema};
 use crate::viewer::Viewer;
+
+mod serve;
+mod ws;
+
+pub use serve::{Deadlines, serve};
 
 /// Room for the multipart envelope around an upload of the maximum size.
 const MULTIPART_OVERHEAD: usize = 64 * 1024;
@@ -49,6 +55,8 @@ pub struct AppState {
     pub settings: HttpSettings,
     pub documents: DocumentStorage,
     pub access: Access,
+    /// Cancelled when the server starts shutting down: WebSockets then close with 1001.
+    pub shutdown: CancellationToken,
 }
 
 impl AppState {
@@ -66,6 +74,7 @@ impl AppState {
             settings,
             documents,
             access,
+            shutdown: CancellationToken::new(),
         }
     }
 
@@ -83,7 +92,7 @@ pub fn router(state: AppState) -> Router {
     let cors = cors_layer(&state.settings.cors_origins);
     Router::new()
         .route("/graphql", get(graphql_get).post(graphql_post))
-        .route("/graphql/ws", get(graphql_ws))
+        .route("/graphql/ws", get(ws::graphql_ws))
         .route("/graphql/assets/{file}", get(graphiql_asset))
         .route("/documents/{id}", get(download_document))
         .route("/exports/contacts", get(download_export))
@@ -353,136 +362,6 @@ fn app_error_response(error: &crate::error::AppError) -> Response {
     response
 }
 
-/// Subscriptions over graphql-transport-ws (and the older graphql-ws protocol). The token
-/// travels in the `connection_init` payload (`{"Authorization": "Bearer …"}` or
-/// `{"token": "…"}`); bad credentials close the socket with 4403.
-///
-/// A browser opens a WebSocket to any site with that site's cookies and without a CORS check, so
-/// a socket from a page of another origin is closed with 4403 before anything is read.
-async fn graphql_ws(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    protocol: async_graphql_axum::GraphQLProtocol,
-    upgrade: axum::extract::WebSocketUpgrade,
-) -> Response {
-    let refusal = cross_site_refusal(&headers, &state.settings.cors_origins);
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| async move {
-            match refusal {
-                Some(reason) => {
-                    let close = close_frame(4403, &reason);
-                    let mut socket = socket;
-                    // The client may already be gone; nothing more to tell it then.
-                    let _ = socket
-                        .send(axum::extract::ws::Message::Close(Some(close)))
-                        .await;
-                }
-                None => serve_subscriptions(state, protocol, socket).await,
-            }
-        })
-}
-
-/// Why a WebSocket from the page at the request's `Origin` is refused, if it is: only the
-/// server's own origin (the same host and port as `Host`, whatever the scheme, so a TLS proxy in
-/// front changes nothing) and the CORS allow-list may open one. Requests without `Origin` come
-/// from programs, not browsers, and pass.
-fn cross_site_refusal(headers: &HeaderMap, allowed: &[String]) -> Option<String> {
-    let origin = headers.get(header::ORIGIN)?;
-    let Ok(origin) = origin.to_str() else {
-        return Some("Forbidden: the Origin header is not readable".into());
-    };
-    let listed = allowed
-        .iter()
-        .any(|a| a.trim().trim_end_matches('/').eq_ignore_ascii_case(origin));
-    let same_host = match (origin.split_once("://"), header_str(headers, header::HOST)) {
-        (Some((_, origin_host)), Some(host)) => origin_host.eq_ignore_ascii_case(host),
-        _ => false,
-    };
-    (!listed && !same_host).then(|| {
-        format!("Forbidden: pages from {origin} may not open this WebSocket (RAPPORT_CORS_ORIGINS)")
-    })
-}
-
-/// A close frame; its reason cut to the 123 bytes a close frame can carry (RFC 6455 §5.5), at a
-/// character boundary.
-fn close_frame(code: u16, reason: &str) -> axum::extract::ws::CloseFrame {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    axum::extract::ws::CloseFrame {
-        code,
-        reason: reason[..end].into(),
-    }
-}
-
-/// How long a client may take to send `connection_init`.
-const CONNECTION_INIT_TIMEOUT: Duration = Duration::from_secs(10);
-
-async fn serve_subscriptions(
-    state: AppState,
-    protocol: async_graphql_axum::GraphQLProtocol,
-    socket: axum::extract::ws::WebSocket,
-) {
-    use axum::extract::ws::Message;
-    use futures_util::{SinkExt as _, StreamExt as _};
-
-    let (mut sink, mut stream) = socket.split();
-    let first = match tokio::time::timeout(CONNECTION_INIT_TIMEOUT, stream.next()).await {
-        Ok(Some(Ok(message))) => message,
-        _ => return,
-    };
-    let token = match &first {
-        Message::Text(text) => init_token(text.as_str()),
-        _ => None,
-    };
-    let authenticated = match token {
-        Some(token) => {
-            let token = token.strip_prefix("Bearer ").unwrap_or(&token).trim();
-            state.access.auth.authenticate_token(&state.db, token).await
-        }
-        None => state.access.auth.authenticate(&state.db, None).await,
-    };
-    let viewer = match authenticated {
-        Ok(viewer) => viewer,
-        Err(error) => {
-            let close = close_frame(4403, &format!("Forbidden: {}", error.message()));
-            // The client may already be gone; nothing more to tell it then.
-            let _ = sink.send(Message::Close(Some(close))).await;
-            return;
-        }
-    };
-    let mut data = async_graphql::Data::default();
-    data.insert(crate::db::loader::Reader::loaders(
-        state.db.clone(),
-        viewer.clone(),
-        |batch| {
-            tokio::spawn(batch);
-        },
-    ));
-    data.insert(viewer);
-    // The init message goes on to the protocol handler, which acknowledges it.
-    let stream = futures_util::stream::once(async move { Ok(first) }).chain(stream);
-    async_graphql_axum::GraphQLWebSocket::new_with_pair(sink, stream, state.schema, protocol)
-        .with_data(data)
-        .serve()
-        .await;
-}
-
-/// The token in a `connection_init` message's payload, if it carries one.
-fn init_token(text: &str) -> Option<String> {
-    let message: serde_json::Value = serde_json::from_str(text).ok()?;
-    if message.get("type")?.as_str()? != "connection_init" {
-        return None;
-    }
-    let payload = message.get("payload")?;
-    ["Authorization", "authorization", "token"]
-        .iter()
-        .find_map(|key| payload.get(*key)?.as_str())
-        .map(str::to_owned)
-}
-
 fn is_mutation(request: &async_graphql::Request) -> bool {
     let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
         return false; // reported as a parse error when executed
@@ -642,7 +521,7 @@ fn graphiql_page() -> Response {
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../assets/graphiql/index.html"),
+        include_str!("../../assets/graphiql/index.html"),
     )
         .into_response()
 }
@@ -651,23 +530,23 @@ async fn graphiql_asset(Path(file): Path<String>) -> Response {
     let (media, bytes): (&str, &'static [u8]) = match file.as_str() {
         "graphiql.min.css" => (
             "text/css; charset=utf-8",
-            include_bytes!("../assets/graphiql/graphiql.min.css"),
+            include_bytes!("../../assets/graphiql/graphiql.min.css"),
         ),
         "graphiql.min.js" => (
             "text/javascript; charset=utf-8",
-            include_bytes!("../assets/graphiql/graphiql.min.js"),
+            include_bytes!("../../assets/graphiql/graphiql.min.js"),
         ),
         "react.production.min.js" => (
             "text/javascript; charset=utf-8",
-            include_bytes!("../assets/graphiql/react.production.min.js"),
+            include_bytes!("../../assets/graphiql/react.production.min.js"),
         ),
         "react-dom.production.min.js" => (
             "text/javascript; charset=utf-8",
-            include_bytes!("../assets/graphiql/react-dom.production.min.js"),
+            include_bytes!("../../assets/graphiql/react-dom.production.min.js"),
         ),
         "init.js" => (
             "text/javascript; charset=utf-8",
-            include_bytes!("../assets/graphiql/init.js"),
+            include_bytes!("../../assets/graphiql/init.js"),
         ),
         _ => return not_found().await,
     };
@@ -680,45 +559,4 @@ async fn graphiql_asset(Path(file): Path<String>) -> Response {
         bytes,
     )
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn headers(pairs: &[(header::HeaderName, &str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(name, value)| (name.clone(), HeaderValue::from_str(value).expect("value")))
-            .collect()
-    }
-
-    #[test]
-    fn only_the_servers_own_pages_and_listed_origins_open_websockets() {
-        let allowed = ["https://app.example.com/".to_owned()];
-        let host = (header::HOST, "rapport.example.com:8443");
-        let ok = |origin: &str| {
-            cross_site_refusal(
-                &headers(&[host.clone(), (header::ORIGIN, origin)]),
-                &allowed,
-            )
-            .is_none()
-        };
-        assert!(ok("https://rapport.example.com:8443"));
-        assert!(ok("http://RAPPORT.example.com:8443"));
-        assert!(ok("https://app.example.com"));
-        assert!(!ok("https://rapport.example.com"));
-        assert!(!ok("https://evil.example"));
-        assert!(!ok("null"));
-        assert!(cross_site_refusal(&headers(&[host]), &allowed).is_none());
-    }
-
-    #[test]
-    fn close_reasons_fit_a_close_frame() {
-        let long = "é".repeat(100);
-        let frame = close_frame(4403, &long);
-        assert!(frame.reason.len() <= 123);
-        assert_eq!(frame.reason.len(), 122);
-        assert_eq!(close_frame(4403, "short").reason.as_str(), "short");
-    }
 }
