@@ -19,6 +19,11 @@ pub struct DatabaseArgs {
     /// Maximum number of pooled database connections.
     #[arg(long, env = "RAPPORT_POOL_SIZE", default_value_t = 10)]
     pub pool_size: usize,
+
+    /// Seconds a request waits for a pooled connection (or for a new one to open) before it
+    /// is answered with SERVICE_UNAVAILABLE.
+    #[arg(long, env = "RAPPORT_POOL_WAIT_SECS", default_value_t = 3)]
+    pub pool_wait_secs: u64,
 }
 
 impl DatabaseArgs {

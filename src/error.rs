@@ -239,6 +239,29 @@ fn to_value(value: &impl Serialize) -> Value {
     Value::from_json(serde_json::to_value(value).unwrap_or_default()).unwrap_or_default()
 }
 
+/// Whether the connection itself failed (closed, reset, the server shutting down or
+/// terminating it), not the statement: retrying on another connection may work.
+fn is_connection_lost(error: &DieselError) -> bool {
+    match error {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
+            let message = info.message().to_ascii_lowercase();
+            [
+                "terminating connection",
+                "connection closed",
+                "server closed the connection",
+                "connection reset",
+                "broken pipe",
+                "the database system is shutting down",
+                "the database system is starting up",
+            ]
+            .iter()
+            .any(|sign| message.contains(sign))
+        }
+        _ => false,
+    }
+}
+
 impl From<DieselError> for AppError {
     fn from(error: DieselError) -> Self {
         match error {
@@ -257,6 +280,12 @@ impl From<DieselError> for AppError {
             }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 AppError::Conflict("the record was changed concurrently; retry".into())
+            }
+            other if is_connection_lost(&other) => {
+                tracing::warn!(error = %other, "the database connection was lost");
+                AppError::ServiceUnavailable(
+                    "the database connection was lost; retry shortly".into(),
+                )
             }
             other => AppError::internal(other),
         }

@@ -122,6 +122,7 @@ async fn seed_demo(args: &SeedDemoArgs) -> anyhow::Result<()> {
     migrate::run_pending(&url).await?;
     let options = DbOptions {
         pool_size: args.database.pool_size,
+        pool_wait: Duration::from_secs(args.database.pool_wait_secs),
         ..DbOptions::default()
     };
     let db = Db::connect(&url, options).await?;
@@ -193,6 +194,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     migrate::run_pending(&url).await?;
     let options = DbOptions {
         pool_size: args.database.pool_size,
+        pool_wait: Duration::from_secs(args.database.pool_wait_secs),
         ..DbOptions::default()
     };
     let db = Db::connect(&url, options).await?;

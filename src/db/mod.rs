@@ -86,6 +86,8 @@ impl StatementCounter {
 #[derive(Debug, Clone)]
 pub struct DbOptions {
     pub pool_size: usize,
+    /// How long a request waits for a pooled connection, or for a new one to open.
+    pub pool_wait: std::time::Duration,
     pub statement_counter: Option<StatementCounter>,
 }
 
@@ -93,6 +95,7 @@ impl Default for DbOptions {
     fn default() -> Self {
         Self {
             pool_size: 10,
+            pool_wait: std::time::Duration::from_secs(3),
             statement_counter: None,
         }
     }
@@ -316,8 +319,8 @@ fn postgres_pool(url: &str, options: &DbOptions) -> anyhow::Result<Pool<PgConn>>
     let manager = AsyncDieselConnectionManager::new_with_config(url, config);
     Pool::builder(manager)
         .max_size(options.pool_size.max(1))
-        .wait_timeout(Some(std::time::Duration::from_secs(10)))
-        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .wait_timeout(Some(options.pool_wait))
+        .create_timeout(Some(options.pool_wait))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("building the PostgreSQL pool")
@@ -368,8 +371,8 @@ fn sqlite_pool(url: &str, options: &DbOptions) -> anyhow::Result<Pool<SqliteConn
     let manager = AsyncDieselConnectionManager::new_with_config(path, config);
     Pool::builder(manager)
         .max_size(options.pool_size.max(1))
-        .wait_timeout(Some(std::time::Duration::from_secs(10)))
-        .create_timeout(Some(std::time::Duration::from_secs(10)))
+        .wait_timeout(Some(options.pool_wait))
+        .create_timeout(Some(options.pool_wait))
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .context("building the SQLite pool")

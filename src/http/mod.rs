@@ -407,7 +407,13 @@ fn graphql_response(response: async_graphql::Response, headers: &HeaderMap) -> R
                 Some("GRAPHQL_PARSE_FAILED" | "GRAPHQL_VALIDATION_FAILED" | "QUERY_TOO_COMPLEX")
             )
         });
-    let status = if modern && request_error {
+    let unavailable = response
+        .errors
+        .iter()
+        .any(|e| error_code(e) == Some(ErrorCode::ServiceUnavailable.as_str()));
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else if modern && request_error {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
@@ -427,12 +433,25 @@ fn error_code(error: &ServerError) -> Option<&str> {
     }
 }
 
+/// Seconds a client is asked to wait before retrying a `SERVICE_UNAVAILABLE` answer.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// A JSON body; a 503 also says when to retry (`Retry-After`).
 fn json_response(
     status: StatusCode,
     media: &'static str,
     body: &impl serde::Serialize,
 ) -> Response {
     match serde_json::to_vec(body) {
+        Ok(bytes) if status == StatusCode::SERVICE_UNAVAILABLE => (
+            status,
+            [
+                (header::CONTENT_TYPE, media),
+                (header::RETRY_AFTER, RETRY_AFTER_SECS),
+            ],
+            bytes,
+        )
+            .into_response(),
         Ok(bytes) => (status, [(header::CONTENT_TYPE, media)], bytes).into_response(),
         Err(error) => {
             tracing::error!(%error, "serialising a response");
@@ -488,14 +507,17 @@ async fn healthz() -> Response {
     )
 }
 
+/// How long `/readyz` waits for the database: a partitioned one must not hang the probe.
+const READY_WAIT: Duration = Duration::from_secs(2);
+
 async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => json_response(
+    match tokio::time::timeout(READY_WAIT, state.db.ping()).await {
+        Ok(Ok(())) => json_response(
             StatusCode::OK,
             "application/json",
             &serde_json::json!({ "status": "ready" }),
         ),
-        Err(_) => json_response(
+        Ok(Err(_)) | Err(_) => json_response(
             StatusCode::SERVICE_UNAVAILABLE,
             "application/json",
             &serde_json::json!({ "status": "unavailable", "reason": "database unreachable" }),

@@ -307,3 +307,62 @@ async fn websockets_from_pages_of_other_sites_are_closed() {
         assert_eq!(ack["type"], "connection_ack", "{origin:?}: {ack}");
     }
 }
+
+/// A database connection lost under a request (a restart, a proxy dropping it) is
+/// `SERVICE_UNAVAILABLE` with HTTP 503 and `Retry-After`, never an internal error; the pool then
+/// replaces the connection and requests work again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_database_connection_is_service_unavailable_until_it_is_replaced() {
+    use diesel_async::{AsyncConnection as _, AsyncPgConnection, RunQueryDsl as _};
+
+    let Some(app) = TestApp::postgres().await else {
+        return;
+    };
+    let query = || {
+        let body = json!({ "query": "{ contacts(first: 1) { totalCount } }" });
+        Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    assert_eq!(app.send(query()).await.status, StatusCode::OK);
+
+    // End every other session of the app's database, as a restart of PostgreSQL would.
+    let url = app.postgres_url().expect("a PostgreSQL app");
+    let mut outside = AsyncPgConnection::establish(url).await.expect("connect");
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut outside)
+    .await
+    .expect("terminate");
+
+    let lost = app.send(query()).await;
+    assert_eq!(
+        lost.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{}",
+        lost.json()
+    );
+    assert_eq!(
+        lost.headers
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok()),
+        Some("5")
+    );
+    let body = lost.json();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
+        "{body}"
+    );
+
+    let mut recovered = false;
+    for _ in 0..5 {
+        if app.send(query()).await.status == StatusCode::OK {
+            recovered = true;
+            break;
+        }
+    }
+    assert!(recovered, "the pool replaces the lost connections");
+}

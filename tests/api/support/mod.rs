@@ -69,7 +69,7 @@ pub struct TestApp {
 
 enum Storage {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(#[allow(dead_code)] postgres::TestDatabase),
+    Postgres(postgres::TestDatabase),
 }
 
 /// The browser origin the test apps allow cross-site (`RAPPORT_CORS_ORIGINS`).
@@ -94,6 +94,7 @@ impl TestApp {
         let options = DbOptions {
             pool_size: 4,
             statement_counter: Some(statements.clone()),
+            ..DbOptions::default()
         };
         let db = Db::connect(url, options).await.expect("connect");
         let documents_dir = tempfile::tempdir().expect("temp dir");
@@ -129,6 +130,14 @@ impl TestApp {
     ) -> Self {
         self.documents = DocumentStorage::new(store, Self::settings().max_upload_bytes);
         self.rebuilt_with(test_access())
+    }
+
+    /// The URL of the app's PostgreSQL database; `None` on SQLite.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self._storage {
+            Storage::Postgres(database) => Some(&database.url),
+            Storage::Sqlite(_) => None,
+        }
     }
 
     /// Every file in the default document directory (bytes nobody may have left behind).
