@@ -143,6 +143,11 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
     let multipart = content_type
         .as_deref()
         .is_some_and(|ct| ct.starts_with("multipart/form-data"));
+    let limit = if multipart {
+        state.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    } else {
+        state.settings.max_body_bytes
+    };
     // Browsers send a missing type (as text/plain) and multipart forms cross-site without a
     // preflight, so neither may change anything unasked: JSON must say so, and multipart must
     // carry a header only a script allowed by CORS can add.
@@ -151,35 +156,32 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             .as_deref()
             .is_some_and(|ct| ct.starts_with("application/json"))
     {
-        return error_response(
+        let refusal = error_response(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ErrorCode::GraphqlParseFailed,
             "send application/json or multipart/form-data",
         );
+        return after_draining(body, limit, refusal).await;
     }
     if multipart
         && !PREFLIGHT_HEADERS
             .iter()
             .any(|name| headers.contains_key(*name))
     {
-        return error_response(
+        let refusal = error_response(
             StatusCode::BAD_REQUEST,
             ErrorCode::BadUserInput,
             "multipart requests must carry an Apollo-Require-Preflight (or X-Apollo-Operation-Name) header",
         );
+        return after_draining(body, limit, refusal).await;
     }
-    let limit = if multipart {
-        state.settings.max_upload_bytes + MULTIPART_OVERHEAD
-    } else {
-        state.settings.max_body_bytes
-    };
     if content_length(&headers).is_some_and(|len| len > limit) {
-        return too_large(limit);
+        return after_draining(body, limit, too_large(limit)).await;
     }
     // Before the body is read: nobody unauthenticated makes the server spool an upload.
     let viewer = match state.viewer(&headers).await {
         Ok(viewer) => viewer,
-        Err(response) => return response,
+        Err(refusal) => return after_draining(body, limit, refusal).await,
     };
 
     let limited = http_body_util::Limited::new(body, limit);
@@ -219,6 +221,33 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         );
     }
     execute(&state, request, &headers, viewer).await
+}
+
+/// How long a refused request's body is read before its answer goes out regardless.
+const DRAIN_WAIT: Duration = Duration::from_secs(5);
+
+/// Answers a request refused before its body was read, after reading and discarding up to
+/// `limit` bytes of that body (for at most [`DRAIN_WAIT`]), and closes the connection. A client
+/// still sending the body would otherwise fail to write it and never read the answer (Node's
+/// fetch reports only a broken connection).
+async fn after_draining(body: Body, limit: usize, mut refusal: Response) -> Response {
+    use futures_util::StreamExt as _;
+    let mut chunks = body.into_data_stream();
+    let drain = async {
+        let mut read = 0;
+        while let Some(Ok(chunk)) = chunks.next().await {
+            read += chunk.len();
+            if read > limit {
+                break;
+            }
+        }
+    };
+    // Past the wait, the answer goes out and the rest of the body is the client's problem.
+    let _ = tokio::time::timeout(DRAIN_WAIT, drain).await;
+    refusal
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    refusal
 }
 
 /// GET: a query in the URL (queries only), else the GraphiQL page.

@@ -366,3 +366,54 @@ async fn a_lost_database_connection_is_service_unavailable_until_it_is_replaced(
     }
     assert!(recovered, "the pool replaces the lost connections");
 }
+
+/// A multipart request without the preflight header is refused before the server reads its
+/// upload, and the refusal still reaches a client that goes on sending the body (it used to
+/// see only a reset connection).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_upload_still_gets_its_answer() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let app = TestApp::sqlite().await;
+    let (address, _server) = app.serve().await;
+    let boundary = "rapport-boundary";
+    let part = "x".repeat(1024 * 1024);
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{{\"query\":\"{{ __typename }}\"}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"a.txt\"\r\n\r\n{part}{part}{part}\r\n--{boundary}--\r\n"
+    );
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {address}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut client = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connect");
+    client.write_all(head.as_bytes()).await.expect("head");
+    // The body follows in pieces after the server has had time to answer; a client such as
+    // Node's fetch gives up at the first failed write and never reads the answer.
+    for (n, piece) in body.as_bytes().chunks(256 * 1024).enumerate() {
+        if n == 1 {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        client
+            .write_all(piece)
+            .await
+            .expect("the server reads the whole body");
+    }
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        client.read_to_end(&mut answer),
+    )
+    .await
+    .expect("an answer within 5 s");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        read.is_ok(),
+        "the connection was reset: {read:?}, after {answer:?}"
+    );
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("Apollo-Require-Preflight"), "{answer}");
+}
