@@ -272,24 +272,25 @@ pub async fn add_detail<D: Detail>(
 
 /// Adds details of one kind to a contact the caller has just changed (so found, checked and
 /// locked) and which has `existing` details of that kind, judged as [`add_detail`] judges them
-/// (every bad field at once); the first of its kind becomes primary.
+/// (every bad field at once); the first of its kind becomes primary. `region` is the one
+/// [`add_detail`] would read phone numbers in: the contact's primary address country, else the
+/// server's default.
 pub async fn add_to_changed<D: Detail>(
     c: &mut Conn,
     viewer: &Viewer,
     contact: &Contact,
     existing: usize,
     inputs: &[&D::Input],
-    default_region: Option<&str>,
+    region: Option<&str>,
     known: &mut Known,
 ) -> AppResult<()> {
     if inputs.is_empty() {
         return Ok(());
     }
-    let region = region_of::<D>(c, viewer, contact.id, default_region).await?;
     let (mut problems, mut references) = (Validator::new(), Vec::new());
     let mut new: Vec<D::New> = inputs
         .iter()
-        .map(|input| D::parse(input, &mut problems, &mut references, region.as_deref()))
+        .map(|input| D::parse(input, &mut problems, &mut references, region))
         .collect();
     check_references(
         c,

@@ -249,14 +249,30 @@ pub async fn prepare(
     ops::prepare(c, viewer, parsed, known).await
 }
 
+/// What an import batch knows of a contact it may update: the digits of its phone numbers,
+/// and the region its national numbers are read in (its primary address country, else the
+/// server's default).
+#[derive(Debug, Default, Clone)]
+pub struct Reachable {
+    pub phones: Vec<String>,
+    pub region: Option<String>,
+}
+
+/// The digits of a phone number, as rows and contacts are compared.
+pub fn digits(number: &str) -> String {
+    number.chars().filter(char::is_ascii_digit).collect()
+}
+
 /// Applies the row to the contact that has one of its emails: its non-empty fields replace the
-/// contact's; emails and phones the contact lacks are added.
+/// contact's; `new_emails` (the row's emails the contact lacks) and the phones it lacks are
+/// added, and noted in `reachable`.
 pub async fn update(
     c: &mut Conn,
     viewer: &Viewer,
     id: ContactId,
     input: &RowInput,
-    region: Option<&str>,
+    new_emails: &[&ContactEmailInput],
+    reachable: &mut Reachable,
     known: &mut Known,
 ) -> AppResult<()> {
     let row = &input.create;
@@ -284,31 +300,10 @@ pub async fn update(
         changes.validate(v)
     });
     let contact = ops::update(c, viewer, id, parsed, None, known).await?;
+    // The contact was found by one of its emails, so it has at least one.
+    ops::add_to_changed::<ContactEmail>(c, viewer, &contact, 1, new_emails, None, known).await?;
 
-    let have: Vec<String> = crate::contacts::emails_of(c, viewer, &[id])
-        .await?
-        .into_iter()
-        .map(|e| e.email.to_lowercase())
-        .collect();
-    let emails: Vec<&ContactEmailInput> = row
-        .emails
-        .iter()
-        .filter(|e| !have.contains(&e.email.to_lowercase()))
-        .collect();
-    ops::add_to_changed::<ContactEmail>(c, viewer, &contact, have.len(), &emails, region, known)
-        .await?;
-
-    let digits = |number: &str| {
-        number
-            .chars()
-            .filter(char::is_ascii_digit)
-            .collect::<String>()
-    };
-    let have: Vec<String> = crate::contacts::phones_of(c, viewer, &[id])
-        .await?
-        .into_iter()
-        .map(|p| digits(&p.number))
-        .collect();
+    let have = &reachable.phones;
     let phones: Vec<&ContactPhoneInput> = row
         .phones
         .iter()
@@ -319,8 +314,13 @@ pub async fn update(
                 .any(|h| h.ends_with(&number) || number.ends_with(h.as_str()))
         })
         .collect();
+    let region = reachable.region.as_deref();
     ops::add_to_changed::<ContactPhone>(c, viewer, &contact, have.len(), &phones, region, known)
-        .await
+        .await?;
+    reachable
+        .phones
+        .extend(phones.iter().map(|phone| digits(&phone.number)));
+    Ok(())
 }
 
 /// What a failed row reports: each bad field under the file's column it came from.

@@ -10,9 +10,10 @@ use std::collections::{HashMap, HashSet};
 
 use super::file::ImportFile;
 use super::model::{ImportMode, ImportRowStatus, ImportStatus};
-use super::rows::{self, RowInput};
+use super::rows::{self, Reachable, RowInput};
 use super::store::{self, RowOutcome};
 use crate::contacts::bulk::{self, ContactRows};
+use crate::contacts::input::ContactEmailInput;
 use crate::contacts::known::Known;
 use crate::db::{Conn, Db};
 use crate::error::AppResult;
@@ -115,6 +116,48 @@ impl Job {
     }
 }
 
+impl Job {
+    /// What a batch needs to know of contacts it may update: their phones and the region
+    /// their national numbers are read in.
+    async fn reachable(
+        &self,
+        c: &mut Conn,
+        ids: &[ContactId],
+    ) -> AppResult<HashMap<ContactId, Reachable>> {
+        let mut reachable: HashMap<ContactId, Reachable> = ids
+            .iter()
+            .map(|id| {
+                let region = self.region.clone();
+                (
+                    *id,
+                    Reachable {
+                        phones: Vec::new(),
+                        region,
+                    },
+                )
+            })
+            .collect();
+        if ids.is_empty() {
+            return Ok(reachable);
+        }
+        for phone in crate::contacts::phones_of(c, &self.viewer, ids).await? {
+            if let Some(contact) = reachable.get_mut(&phone.contact_id) {
+                contact.phones.push(rows::digits(&phone.number));
+            }
+        }
+        for address in crate::contacts::addresses_of(c, &self.viewer, ids).await? {
+            if let (true, Some(country), Some(contact)) = (
+                address.is_primary,
+                address.country,
+                reachable.get_mut(&address.contact_id),
+            ) {
+                contact.region = Some(country);
+            }
+        }
+        Ok(reachable)
+    }
+}
+
 /// What became of a row, before it is recorded.
 struct Outcome {
     number: i64,
@@ -129,8 +172,10 @@ struct Outcome {
 struct Batch<'j> {
     job: &'j Job,
     known: Known,
-    /// In UPSERT_BY_EMAIL mode: the contact each lower-cased email leads to.
+    /// In UPSERT_BY_EMAIL mode: the contact each lower-cased email leads to, and what the
+    /// batch knows of those contacts' phones.
     by_email: HashMap<String, ContactId>,
+    reachable: HashMap<ContactId, Reachable>,
     pending: Vec<(i64, ContactRows)>,
     pending_emails: HashSet<String>,
     outcomes: Vec<Outcome>,
@@ -141,16 +186,18 @@ struct Batch<'j> {
 
 impl<'j> Batch<'j> {
     async fn new(job: &'j Job, c: &mut Conn, inputs: &[(i64, RowInput)]) -> AppResult<Self> {
-        let by_email = if job.mode == ImportMode::UpsertByEmail {
+        let (mut by_email, mut reachable) = (HashMap::new(), HashMap::new());
+        if job.mode == ImportMode::UpsertByEmail {
             let emails: Vec<String> = inputs.iter().flat_map(|(_, i)| i.emails()).collect();
-            crate::contacts::contacts_by_email(c, &job.viewer, &emails).await?
-        } else {
-            HashMap::new()
-        };
+            by_email = crate::contacts::contacts_by_email(c, &job.viewer, &emails).await?;
+            let ids: Vec<ContactId> = by_email.values().copied().collect();
+            reachable = job.reachable(c, &ids).await?;
+        }
         Ok(Self {
             job,
             known: Known::default(),
             by_email,
+            reachable,
             pending: Vec::new(),
             pending_emails: HashSet::new(),
             outcomes: Vec::new(),
@@ -187,12 +234,24 @@ impl<'j> Batch<'j> {
             }
             let target = input.emails().filter_map(|e| self.by_email.get(&e)).min();
             if let Some(&id) = target {
+                let new_emails: Vec<&ContactEmailInput> = (input.create.emails.iter())
+                    .filter(|e| self.by_email.get(&e.email.to_lowercase()) != Some(&id))
+                    .collect();
+                if !self.reachable.contains_key(&id) {
+                    let found = self.job.reachable(c, &[id]).await?;
+                    self.reachable.extend(found);
+                }
+                let reachable = self.reachable.entry(id).or_default();
+                let mut after = reachable.clone();
                 let known = &mut self.known;
                 let updated = c
                     .savepoint(true, async |c| {
-                        rows::update(c, viewer, id, input, region, known).await
+                        rows::update(c, viewer, id, input, &new_emails, &mut after, known).await
                     })
                     .await;
+                if updated.is_ok() {
+                    *reachable = after;
+                }
                 if updated.is_ok() {
                     // The contact now has every email of the row.
                     self.lead_to(id, input.emails());
@@ -282,6 +341,18 @@ impl<'j> Batch<'j> {
         for ((number, rows), contact) in rows.iter().zip(&inserted.contacts) {
             self.outcome(*number, Ok(contact.id), ImportRowStatus::Created);
             self.created.insert(contact.id);
+            let country = rows.addresses.iter().find(|a| a.is_primary);
+            let reachable = Reachable {
+                phones: rows
+                    .phones
+                    .iter()
+                    .map(|p| rows::digits(&p.number))
+                    .collect(),
+                region: country
+                    .and_then(|a| a.country.clone())
+                    .or_else(|| self.job.region.clone()),
+            };
+            self.reachable.insert(contact.id, reachable);
             // So later rows of the batch update the new contact.
             self.lead_to(
                 contact.id,
