@@ -6,8 +6,9 @@
 #     resident memory (VmHWM) afterwards, so memory can be compared across row counts;
 #   - the whole list as XLSX, the same way;
 #   - an import of the export's first IMPORT_ROWS rows with UPSERT_BY_EMAIL into a new database
-#     that holds only the demo companies, users, accounts and segments: the time from
-#     startContactImport until contactImport reports it ended, and its counts.
+#     that holds only the demo companies, users, accounts and segments, on PostgreSQL and on
+#     SQLite: the time from startContactImport until contactImport reports it ended, and its
+#     counts.
 #
 #   scripts/bench-export-import.sh            # seed a new scratch database, then measure
 #   REUSE=1 scripts/bench-export-import.sh    # measure against the database seeded last time
@@ -50,9 +51,9 @@ stop_server() {
 }
 trap 'stop_server; rm -rf "$work"' EXIT
 
-# start_server DATABASE
+# start_server DATABASE_URL
 start_server() {
-    DATABASE_URL="$PG/$1" "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$work/data" \
+    DATABASE_URL="$1" "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$work/data" \
         >>"$work/server.log" 2>&1 &
     server=$!
     for _ in $(seq 100); do
@@ -81,7 +82,7 @@ graphql() {
 export_list() {
     local name=$1 format=$2 filter=$3 columns url seconds rows
     columns=$(printf '%s\n' $COLUMNS_ALL | jq -R . | jq -sc .)
-    start_server "$BENCH_DB"
+    start_server "$PG/$BENCH_DB"
     graphql '{ contacts(first: 1) { totalCount } }' >/dev/null
     local before
     before=$(kib VmRSS)
@@ -108,12 +109,9 @@ export_list "every contact" CSV '{}'
 export_list "every contact" XLSX '{}'
 
 # The import: the first IMPORT_ROWS rows of the full CSV export, into a database with only the
-# demo configuration (seed-demo --contacts 0), so every row with an email is an upsert that finds
-# no contact and creates one.
+# demo configuration (seed-demo --contacts 0): on PostgreSQL, then on SQLite (a new data
+# directory). Rows whose email an earlier row had update that row's contact.
 head -n $((IMPORT_ROWS + 1)) "$work/export.CSV" >"$work/import.csv"
-psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $IMPORT_DB" -c "CREATE DATABASE $IMPORT_DB"
-DATABASE_URL="$PG/$IMPORT_DB" "$BIN" seed-demo --contacts 0 >/dev/null
-start_server "$IMPORT_DB"
 mapping=$(jq -nc '[
     ["Name", "NAME"], ["Full name", "FULL_NAME"], ["Scoring", "SCORING"], ["Company", "COMPANY"],
     ["Segmentation", "SEGMENTATION"], ["Owner", "OWNER"], ["Accounts", "ACCOUNTS"],
@@ -123,20 +121,32 @@ mapping=$(jq -nc '[
 operations=$(jq -nc --argjson mapping "$mapping" '{
     query: "mutation($file: Upload!, $mapping: [ImportMapping!]!) { startContactImport(file: $file, mapping: $mapping, mode: UPSERT_BY_EMAIL) { id totalRows } }",
     variables: {file: null, mapping: $mapping}}')
-started_at=$(date +%s.%N)
-started=$(curl -s -H 'apollo-require-preflight: true' -F "operations=$operations" \
-    -F 'map={"0": ["variables.file"]}' -F "0=@$work/import.csv;type=text/csv" "http://127.0.0.1:$PORT/graphql")
-id=$(jq -er .data.startContactImport.id <<<"$started") || { echo "import refused: $started" >&2; exit 1; }
-while :; do
-    import=$(graphql 'query($id: ID!) { contactImport(id: $id) { status totalRows processedRows created updated failed } }' \
-        "{\"id\": \"$id\"}" | jq -c .contactImport)
-    [ "$(jq -r .status <<<"$import")" != RUNNING ] && break
-    sleep 0.1
-done
-ended_at=$(date +%s.%N)
-printf 'import of %s rows: %.2f s   %s\n' "$IMPORT_ROWS" "$(awk -v a="$started_at" -v b="$ended_at" 'BEGIN { print b - a }')" "$import"
-first_failure=$(graphql 'query($id: ID!) { contactImport(id: $id) { rows(first: 1, status: FAILED) { row errors { path code message } } } }' \
-    "{\"id\": \"$id\"}" | jq -c '.contactImport.rows')
-[ "$first_failure" != "[]" ] && echo "first failed row: $first_failure"
-echo "contacts in the import database: $(psql "$PG/$IMPORT_DB" -Atc "SELECT count(*) FROM contacts")"
-stop_server
+
+# import_into LABEL DATABASE_URL: seeds the configuration, starts a server, imports, reports.
+import_into() {
+    DATABASE_URL="$2" "$BIN" seed-demo --contacts 0 >/dev/null
+    start_server "$2"
+    started_at=$(date +%s.%N)
+    started=$(curl -s -H 'apollo-require-preflight: true' -F "operations=$operations" \
+        -F 'map={"0": ["variables.file"]}' -F "0=@$work/import.csv;type=text/csv" "http://127.0.0.1:$PORT/graphql")
+    id=$(jq -er .data.startContactImport.id <<<"$started") || { echo "import refused: $started" >&2; exit 1; }
+    while :; do
+        import=$(graphql 'query($id: ID!) { contactImport(id: $id) { status totalRows processedRows created updated failed } }' \
+            "{\"id\": \"$id\"}" | jq -c .contactImport)
+        [ "$(jq -r .status <<<"$import")" != RUNNING ] && break
+        sleep 0.1
+    done
+    ended_at=$(date +%s.%N)
+    printf '%-10s import of %s rows: %.2f s   %s\n' "$1" "$IMPORT_ROWS" \
+        "$(awk -v a="$started_at" -v b="$ended_at" 'BEGIN { print b - a }')" "$import"
+    first_failure=$(graphql 'query($id: ID!) { contactImport(id: $id) { rows(first: 1, status: FAILED) { row errors { path code message } } } }' \
+        "{\"id\": \"$id\"}" | jq -c '.contactImport.rows')
+    [ "$first_failure" != "[]" ] && echo "first failed row: $first_failure"
+    stop_server
+}
+
+psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS $IMPORT_DB" -c "CREATE DATABASE $IMPORT_DB"
+import_into PostgreSQL "$PG/$IMPORT_DB"
+echo "contacts in the PostgreSQL import database: $(psql "$PG/$IMPORT_DB" -Atc "SELECT count(*) FROM contacts")"
+mkdir -p "$work/sqlite"
+import_into SQLite "$work/sqlite/rapport.sqlite3"
