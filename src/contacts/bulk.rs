@@ -47,14 +47,32 @@ pub struct Inserted {
     pub transitions: Vec<StageTransition>,
 }
 
-/// Inserts `rows` in the caller's transaction.
+/// Inserts `rows` in the caller's transaction and returns what it wrote.
 pub async fn insert(c: &mut Conn, rows: Vec<ContactRows>) -> AppResult<Inserted> {
+    write(c, rows, Returning::Rows).await
+}
+
+/// Inserts `rows` in the caller's transaction and returns nothing: for many rows whose writer
+/// needs no answer (the demo loader), reading back a million transitions would cost more than
+/// writing them.
+pub async fn insert_quietly(c: &mut Conn, rows: Vec<ContactRows>) -> AppResult<()> {
+    write(c, rows, Returning::Nothing).await.map(drop)
+}
+
+/// Whether an insert reads back the rows it wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Returning {
+    Rows,
+    Nothing,
+}
+
+async fn write(c: &mut Conn, rows: Vec<ContactRows>, returning: Returning) -> AppResult<Inserted> {
     if rows.is_empty() {
         return Ok(Inserted::default());
     }
     Ok(match c.backend() {
-        Backend::Postgres(pg) => insert_pg(pg, rows).await?,
-        Backend::Sqlite(lite) => insert_sqlite(lite, rows).await?,
+        Backend::Postgres(pg) => insert_pg(pg, rows, returning).await?,
+        Backend::Sqlite(lite) => insert_sqlite(lite, rows, returning).await?,
     })
 }
 
@@ -155,25 +173,36 @@ macro_rules! insert_batches {
 
 /// PostgreSQL: the contacts in one statement (they come back in insertion order), then each
 /// kind of detail in as few statements as the bind-parameter limit allows.
-async fn insert_pg(c: &mut PgConn, rows: Vec<ContactRows>) -> QueryResult<Inserted> {
+async fn insert_pg(
+    c: &mut PgConn,
+    rows: Vec<ContactRows>,
+    returning: Returning,
+) -> QueryResult<Inserted> {
     let mut inserted = Inserted::default();
+    let mut ids: Vec<ContactId> = Vec::with_capacity(rows.len());
     for batch in rows.chunks(ROWS_PER_STATEMENT) {
         let forms: Vec<&NewContact> = batch.iter().map(|r| &r.contact).collect();
-        let contacts: Vec<Contact> = diesel::insert_into(contacts::table)
-            .values(forms)
-            .returning(Contact::as_returning())
-            .get_results(c)
-            .await?;
-        inserted.contacts.extend(contacts);
+        let insert = diesel::insert_into(contacts::table).values(forms);
+        if returning == Returning::Rows {
+            let contacts: Vec<Contact> = insert
+                .returning(Contact::as_returning())
+                .get_results(c)
+                .await?;
+            ids.extend(contacts.iter().map(|contact| contact.id));
+            inserted.contacts.extend(contacts);
+        } else {
+            let batch_ids: Vec<ContactId> = insert.returning(contacts::id).get_results(c).await?;
+            ids.extend(batch_ids);
+        }
     }
-    if inserted.contacts.len() != rows.len() {
+    if ids.len() != rows.len() {
         return Err(diesel::result::Error::QueryBuilderError(
             "the contact insert returned fewer rows than it was given".into(),
         ));
     }
     let mut details = DetailRows::default();
-    for (contact, rows) in inserted.contacts.iter().zip(rows) {
-        details.push(contact.id, rows);
+    for (id, rows) in ids.into_iter().zip(rows) {
+        details.push(id, rows);
     }
     insert_batches!(c, contact_accounts::table, details.links);
     insert_batches!(c, contact_emails::table, details.emails);
@@ -182,20 +211,29 @@ async fn insert_pg(c: &mut PgConn, rows: Vec<ContactRows>) -> QueryResult<Insert
     insert_batches!(c, contact_bank_accounts::table, details.bank_accounts);
     insert_batches!(c, lifecycle_progress::table, details.progress);
     for batch in details.transitions.chunks(ROWS_PER_STATEMENT) {
-        let transitions: Vec<StageTransition> = diesel::insert_into(stage_transitions::table)
-            .values(batch)
-            .returning(StageTransition::as_returning())
-            .get_results(c)
-            .await?;
-        inserted.transitions.extend(transitions);
+        let insert = diesel::insert_into(stage_transitions::table).values(batch);
+        if returning == Returning::Rows {
+            let transitions: Vec<StageTransition> = insert
+                .returning(StageTransition::as_returning())
+                .get_results(c)
+                .await?;
+            inserted.transitions.extend(transitions);
+        } else {
+            insert.execute(c).await?;
+        }
     }
     Ok(inserted)
 }
 
 /// SQLite: the same rows, one statement each. They run in one go on the wrapped connection's
 /// blocking thread: a thread hop per statement would cost more than the statement itself.
-async fn insert_sqlite(c: &mut SqliteConn, rows: Vec<ContactRows>) -> QueryResult<Inserted> {
-    c.spawn_blocking(move |c| blocking::insert(c, rows)).await
+async fn insert_sqlite(
+    c: &mut SqliteConn,
+    rows: Vec<ContactRows>,
+    returning: Returning,
+) -> QueryResult<Inserted> {
+    c.spawn_blocking(move |c| blocking::insert(c, rows, returning))
+        .await
 }
 
 /// The synchronous side of [`insert_sqlite`] (diesel's blocking `RunQueryDsl`).
@@ -203,27 +241,32 @@ mod blocking {
     use diesel::prelude::*;
     use diesel::sqlite::SqliteConnection;
 
-    use super::{ContactRows, DetailRows, Inserted};
+    use super::{ContactRows, DetailRows, Inserted, Returning};
     use crate::contacts::model::Contact;
     use crate::db::schema::{
         contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
         contacts, lifecycle_progress, stage_transitions,
     };
+    use crate::ids::ContactId;
     use crate::lifecycle::StageTransition;
 
     pub(super) fn insert(
         c: &mut SqliteConnection,
         rows: Vec<ContactRows>,
+        returning: Returning,
     ) -> QueryResult<Inserted> {
         let mut inserted = Inserted::default();
         let mut details = DetailRows::default();
         for rows in rows {
-            let contact: Contact = diesel::insert_into(contacts::table)
-                .values(&rows.contact)
-                .returning(Contact::as_returning())
-                .get_result(c)?;
-            details.push(contact.id, rows);
-            inserted.contacts.push(contact);
+            let insert = diesel::insert_into(contacts::table).values(&rows.contact);
+            if returning == Returning::Rows {
+                let contact: Contact = insert.returning(Contact::as_returning()).get_result(c)?;
+                details.push(contact.id, rows);
+                inserted.contacts.push(contact);
+            } else {
+                let id: ContactId = insert.returning(contacts::id).get_result(c)?;
+                details.push(id, rows);
+            }
         }
         macro_rules! one_by_one {
             ($table:path, $rows:expr) => {
@@ -239,11 +282,15 @@ mod blocking {
         one_by_one!(contact_bank_accounts::table, details.bank_accounts);
         one_by_one!(lifecycle_progress::table, details.progress);
         for row in &details.transitions {
-            let transition: StageTransition = diesel::insert_into(stage_transitions::table)
-                .values(row)
-                .returning(StageTransition::as_returning())
-                .get_result(c)?;
-            inserted.transitions.push(transition);
+            let insert = diesel::insert_into(stage_transitions::table).values(row);
+            if returning == Returning::Rows {
+                let transition: StageTransition = insert
+                    .returning(StageTransition::as_returning())
+                    .get_result(c)?;
+                inserted.transitions.push(transition);
+            } else {
+                insert.execute(c)?;
+            }
         }
         Ok(inserted)
     }
