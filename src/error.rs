@@ -28,6 +28,8 @@ pub enum ErrorCode {
     InternalServerError,
     GraphqlParseFailed,
     GraphqlValidationFailed,
+    /// An automatic persisted query sent by its hash alone, before its text was registered.
+    PersistedQueryNotFound,
 }
 
 impl ErrorCode {
@@ -47,6 +49,7 @@ impl ErrorCode {
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
         }
     }
 }
@@ -243,7 +246,10 @@ fn to_value(value: &impl Serialize) -> Value {
 /// terminating it), not the statement: retrying on another connection may work.
 fn is_connection_lost(error: &DieselError) -> bool {
     match error {
-        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
         DieselError::DatabaseError(DatabaseErrorKind::Unknown, info) => {
             let message = info.message().to_ascii_lowercase();
             [

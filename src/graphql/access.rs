@@ -14,6 +14,10 @@ use crate::viewer::Viewer;
 
 pub struct WriteGuard;
 
+/// Marks a request that came as `GET`: it may not run a mutation, whether its text came in the
+/// URL or from the persisted queries by its hash.
+pub struct ViaGet;
+
 impl ExtensionFactory for WriteGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(WriteGuard)
@@ -30,6 +34,11 @@ impl Extension for WriteGuard {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        if has_mutation(&document) && ctx.data_opt::<ViaGet>().is_some() {
+            let mut error = ServerError::new("mutations must be sent with POST", None);
+            set_code(&mut error, ErrorCode::GraphqlValidationFailed);
+            return Err(error);
+        }
         if has_mutation(&document)
             && let Some(viewer) = ctx.data_opt::<Viewer>()
             && let Err(denied) = viewer.may_write()

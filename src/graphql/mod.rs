@@ -7,3 +7,4 @@ pub mod args;
 pub mod batch;
 pub mod context;
 pub mod limits;
+pub mod persisted;

@@ -256,7 +256,8 @@ async fn graphql_get(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let Some(query) = query.filter(|q| q.contains("query=")) else {
+    // A persisted query comes by its hash alone (`extensions=`).
+    let Some(query) = query.filter(|q| q.contains("query=") || q.contains("extensions=")) else {
         return graphiql_page();
     };
     let viewer = match state.viewer(&headers).await {
@@ -273,6 +274,7 @@ async fn graphql_get(
             );
         }
     };
+    let request = request.data(crate::graphql::access::ViaGet);
     if is_mutation(&request) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,

@@ -13,7 +13,7 @@ use crate::documents::resolvers::DocumentsMutation;
 use crate::documents::{DocumentStorage, UrlSigner};
 use crate::exports::resolvers::ExportQuery;
 use crate::graphql::context::DefaultPhoneRegion;
-use crate::graphql::{access, batch, limits};
+use crate::graphql::{access, batch, limits, persisted};
 use crate::imports::resolvers::{ImportMutation, ImportQuery, ImportSubscription};
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
@@ -62,6 +62,8 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     .limit_recursive_depth(limits::MAX_DEPTH * 2)
     .limit_directives(10)
     .extension(limits::Limits)
+    .extension(persisted::PersistedQueryCodes)
+    .extension(persisted::persisted_queries())
     .extension(access::WriteGuard)
 }
 

@@ -8,6 +8,7 @@ pub mod fixtures;
 pub mod idp;
 pub mod imports;
 pub mod postgres;
+pub mod proxy;
 mod reference;
 pub mod snapshots;
 pub mod uploads;
@@ -69,7 +70,7 @@ pub struct TestApp {
 
 enum Storage {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
-    Postgres(postgres::TestDatabase),
+    Postgres(#[allow(dead_code)] postgres::TestDatabase),
 }
 
 /// The browser origin the test apps allow cross-site (`RAPPORT_CORS_ORIGINS`).
@@ -87,6 +88,25 @@ impl TestApp {
         let database = postgres::TestDatabase::create().await?;
         let url = database.url.clone();
         Some(Self::start(&url, Storage::Postgres(database)).await)
+    }
+
+    /// An app on PostgreSQL whose connections go through a [`proxy::Proxy`] that can cut them.
+    pub async fn postgres_behind_proxy() -> Option<(Self, proxy::Proxy)> {
+        let database = postgres::TestDatabase::create().await?;
+        let mut url = url::Url::parse(&database.url).expect("database URL");
+        let host = url.host_str().unwrap_or("127.0.0.1").to_owned();
+        let target = tokio::net::lookup_host((host.as_str(), url.port().unwrap_or(5432)))
+            .await
+            .expect("resolve")
+            .next()
+            .expect("an address");
+        let proxy = proxy::Proxy::start(target).await;
+        url.set_host(Some("127.0.0.1")).expect("host");
+        url.set_port(Some(proxy.address.port())).expect("port");
+        Some((
+            Self::start(url.as_str(), Storage::Postgres(database)).await,
+            proxy,
+        ))
     }
 
     async fn start(url: &str, storage: Storage) -> Self {
@@ -130,14 +150,6 @@ impl TestApp {
     ) -> Self {
         self.documents = DocumentStorage::new(store, Self::settings().max_upload_bytes);
         self.rebuilt_with(test_access())
-    }
-
-    /// The URL of the app's PostgreSQL database; `None` on SQLite.
-    pub fn postgres_url(&self) -> Option<&str> {
-        match &self._storage {
-            Storage::Postgres(database) => Some(&database.url),
-            Storage::Sqlite(_) => None,
-        }
     }
 
     /// Every file in the default document directory (bytes nobody may have left behind).
