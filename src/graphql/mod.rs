@@ -7,4 +7,5 @@ pub mod args;
 pub mod batch;
 pub mod context;
 pub mod limits;
+pub mod order;
 pub mod persisted;

@@ -415,9 +415,17 @@ async fn execute(
     viewer: Viewer,
 ) -> Response {
     let timeout: Duration = state.settings.request_timeout;
+    let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let run = schema::execute(&state.schema, request, &state.db, viewer);
     match tokio::time::timeout(timeout, run).await {
-        Ok(response) => graphql_response(response, headers),
+        Ok(mut response) => {
+            crate::graphql::order::in_selection_order(
+                &mut response.data,
+                &query,
+                operation.as_deref(),
+            );
+            graphql_response(response, headers)
+        }
         Err(_) => error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::ServiceUnavailable,

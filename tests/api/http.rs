@@ -5,7 +5,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::json;
 
 use crate::api_test;
-use crate::support::{Gql, TestApp};
+use crate::support::{ContactBuilder, Gql, TestApp};
 
 fn post(body: impl Into<Body>, content_type: &str, accept: Option<&str>) -> Request<Body> {
     let mut builder = Request::post("/graphql").header(header::CONTENT_TYPE, content_type);
@@ -490,3 +490,26 @@ async fn persisted_queries_run_by_their_hash_once_registered() {
         "the mutation ran once, by POST"
     );
 }
+
+// Response keys come in the order the query selected them, on every request (async-graphql
+// alone keeps the order in which fields finish resolving).
+api_test!(
+    async fn response_keys_follow_the_selection_order(app) {
+        for name in ["Ada", "Bob", "Cyd"] {
+            ContactBuilder::new(name).email(&format!("{}@archway.test", name.to_lowercase())).create_id(&app).await;
+        }
+        let query = "{ contacts(first: 3) { totalCount nodes { name id status primaryEmail { email } createdAt } pageInfo { hasNextPage } } __typename }";
+        for _ in 0..10 {
+            let request = Request::post("/graphql")
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({ "query": query }).to_string()))
+                .expect("request");
+            let body = String::from_utf8(app.send(request).await.bytes).expect("UTF-8");
+            let at = |key: &str| body.find(key).unwrap_or_else(|| panic!("{key} in {body}"));
+            assert!(at("\"contacts\"") < at("\"__typename\""), "{body}");
+            assert!(at("\"totalCount\"") < at("\"nodes\"") && at("\"nodes\"") < at("\"pageInfo\""), "{body}");
+            assert!(at("\"name\"") < at("\"id\"") && at("\"id\"") < at("\"status\""), "{body}");
+            assert!(at("\"primaryEmail\"") < at("\"createdAt\""), "{body}");
+        }
+    }
+);
