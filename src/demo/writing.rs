@@ -21,7 +21,7 @@ pub(super) async fn write_chunk(db: &Db, chunk: Vec<DemoContact>) -> AppResult<S
         transitions: n(chunk.iter().map(|d| d.transitions.len()).sum()),
     };
     let rows: Vec<ContactRows> = chunk.into_iter().map(ContactRows::from).collect();
-    db.transaction(async |c| bulk::insert(c, rows).await)
+    db.transaction(async |c| bulk::insert_quietly(c, rows).await)
         .await?;
     Ok(summary)
 }
