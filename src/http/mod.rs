@@ -109,8 +109,30 @@ pub fn router(state: AppState) -> Router {
                 "internal server error",
             )
         }))
+        .layer(axum::middleware::from_fn(graphql_response_media))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
+}
+
+/// A client that accepts `application/graphql-response+json` gets it for every JSON answer of
+/// `/graphql`, refusals included (a batch, invalid JSON, 405, 413), as GraphQL over HTTP asks.
+async fn graphql_response_media(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let modern = request.uri().path() == "/graphql"
+        && header_str(request.headers(), header::ACCEPT)
+            .is_some_and(|accept| accept.contains("application/graphql-response+json"));
+    let mut response = next.run(request).await;
+    let is_json = header_str(response.headers(), header::CONTENT_TYPE)
+        .is_some_and(|media| media.starts_with("application/json"));
+    if modern && is_json {
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/graphql-response+json; charset=utf-8"),
+        );
+    }
+    response
 }
 
 /// Cross-site calls from the configured origins only (none by default).
@@ -209,10 +231,13 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             return error_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::GraphqlParseFailed,
-                &format!("the request is not a GraphQL request: {error}"),
+                &not_a_request(&error),
             );
         }
     };
+    if let Some(refusal) = without_query(&request) {
+        return refusal;
+    }
     if request.uploads.len() > MAX_FILES {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -221,6 +246,38 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         );
     }
     execute(&state, request, &headers, viewer).await
+}
+
+/// A plain sentence for a body that is not a GraphQL request (rather than the parser's words).
+fn not_a_request(error: &ParseRequestError) -> String {
+    let json = match error {
+        ParseRequestError::InvalidRequest(inner) => inner.downcast_ref::<serde_json::Error>(),
+        _ => None,
+    };
+    match json {
+        Some(json) if json.is_syntax() || json.is_eof() => {
+            format!("the body is not valid JSON ({json})")
+        }
+        Some(_) => "the request must be a JSON object with `query` (a string) and optionally \
+                    `operationName` (a string), `variables` (an object) and `extensions` (an \
+                    object)"
+            .to_owned(),
+        None => format!("the request is not a GraphQL request: {error}"),
+    }
+}
+
+/// The refusal of a request without a query (a misspelt `query` key, say), unless it names a
+/// persisted query by its hash.
+fn without_query(request: &async_graphql::Request) -> Option<Response> {
+    let empty =
+        request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery");
+    empty.then(|| {
+        error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::GraphqlParseFailed,
+            "the request has no `query`",
+        )
+    })
 }
 
 /// How long a refused request's body is read before its answer goes out regardless.
@@ -258,7 +315,17 @@ async fn graphql_get(
 ) -> Response {
     // A persisted query comes by its hash alone (`extensions=`).
     let Some(query) = query.filter(|q| q.contains("query=") || q.contains("extensions=")) else {
-        return graphiql_page();
+        // A browser asks for the page; a program asking for JSON gets an answer it can read.
+        let wants_page = header_str(&headers, header::ACCEPT)
+            .is_none_or(|accept| accept.contains("text/html") || !accept.contains("json"));
+        if wants_page {
+            return graphiql_page();
+        }
+        return error_response(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::GraphqlParseFailed,
+            "a GET request needs a `query` parameter (or a persisted query's hash in `extensions`)",
+        );
     };
     let viewer = match state.viewer(&headers).await {
         Ok(viewer) => viewer,
@@ -270,10 +337,13 @@ async fn graphql_get(
             return error_response(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::GraphqlParseFailed,
-                &format!("the request is not a GraphQL request: {error}"),
+                &not_a_request(&error),
             );
         }
     };
+    if let Some(refusal) = without_query(&request) {
+        return refusal;
+    }
     let request = request.data(crate::graphql::access::ViaGet);
     if is_mutation(&request) {
         let mut response = error_response(
@@ -462,7 +532,26 @@ fn graphql_response(response: async_graphql::Response, headers: &HeaderMap) -> R
     } else {
         "application/json; charset=utf-8"
     };
+    // A request error (nothing ran) has no `data` at all.
+    let nothing_ran = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    if nothing_ran {
+        return json_response(
+            status,
+            media,
+            &Errors {
+                errors: &response.errors,
+            },
+        );
+    }
     json_response(status, media, &response)
+}
+
+/// The body of a request error: `errors` alone.
+#[derive(serde::Serialize)]
+struct Errors<'a> {
+    errors: &'a [ServerError],
 }
 
 fn error_code(error: &ServerError) -> Option<&str> {
@@ -506,8 +595,11 @@ pub fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Res
         .extensions
         .get_or_insert_with(Default::default)
         .set("code", code.as_str());
-    let response = async_graphql::Response::from_errors(vec![error]);
-    json_response(status, "application/json; charset=utf-8", &response)
+    json_response(
+        status,
+        "application/json; charset=utf-8",
+        &Errors { errors: &[error] },
+    )
 }
 
 fn too_large(limit: usize) -> Response {

@@ -513,3 +513,96 @@ api_test!(
         }
     }
 );
+
+/// GraphQL over HTTP's finer points: request errors carry no `data`, a request without a query
+/// or with string variables is a 400 in plain words, an error answer has the media type the
+/// client accepts, and a program asking `GET /graphql` for JSON gets JSON.
+#[tokio::test]
+async fn malformed_requests_get_plain_answers_in_the_accepted_media_type() {
+    let app = TestApp::sqlite().await;
+    let modern = "application/graphql-response+json";
+    let post = |body: &str, accept: &str| {
+        Request::post("/graphql")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, accept)
+            .body(Body::from(body.to_owned()))
+            .expect("request")
+    };
+    let media = |response: &crate::support::TestResponse| {
+        response
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let misspelt = app
+        .send(post(r#"{"qeury": "{ __typename }"}"#, modern))
+        .await;
+    assert_eq!(misspelt.status, StatusCode::BAD_REQUEST);
+    let body = misspelt.json();
+    assert_eq!(
+        body["errors"][0]["message"], "the request has no `query`",
+        "{body}"
+    );
+    assert!(
+        body.get("data").is_none(),
+        "a request error has no data: {body}"
+    );
+    assert!(media(&misspelt).starts_with(modern), "{}", media(&misspelt));
+
+    let string_variables = app
+        .send(post(
+            r#"{"query": "{ __typename }", "variables": "{}"}"#,
+            "application/json",
+        ))
+        .await;
+    assert_eq!(string_variables.status, StatusCode::BAD_REQUEST);
+    let message = string_variables.json()["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("`variables` (an object)") && !message.contains("untagged"),
+        "{message}"
+    );
+
+    let invalid = app.send(post("{bad json", modern)).await;
+    assert_eq!(invalid.status, StatusCode::BAD_REQUEST);
+    assert!(media(&invalid).starts_with(modern), "{}", media(&invalid));
+    assert!(
+        invalid.json()["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("the body is not valid JSON"))
+    );
+
+    let parse_error = app.send(post(r#"{"query": "{ contacts("}"#, modern)).await;
+    assert_eq!(parse_error.status, StatusCode::BAD_REQUEST);
+    assert!(
+        parse_error.json().get("data").is_none(),
+        "{}",
+        parse_error.json()
+    );
+
+    let get = Request::get("/graphql")
+        .header(header::ACCEPT, "application/json")
+        .body(Body::empty())
+        .expect("request");
+    let get = app.send(get).await;
+    assert_eq!(get.status, StatusCode::BAD_REQUEST);
+    assert!(
+        media(&get).starts_with("application/json"),
+        "{}",
+        media(&get)
+    );
+    let page = Request::get("/graphql")
+        .header(header::ACCEPT, "text/html,application/xhtml+xml")
+        .body(Body::empty())
+        .expect("request");
+    let page = app.send(page).await;
+    assert!(
+        media(&page).starts_with("text/html"),
+        "browsers still get GraphiQL"
+    );
+}
