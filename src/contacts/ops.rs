@@ -206,16 +206,8 @@ pub async fn set_accounts(
         mut problems,
     } = input;
     let current = find_changeable(c, viewer, id).await?;
-    let known = &mut Known::default();
-    check_references(
-        c,
-        viewer,
-        known,
-        &mut problems,
-        current.company_id,
-        &references,
-    )
-    .await?;
+    let (known, company) = (&mut Known::default(), current.company_id);
+    check_references(c, viewer, known, &mut problems, company, &references).await?;
     problems.finish()?;
     let updated = store::touch_contact(c, id, expected_version, viewer.user_id).await?;
     store::set_accounts(c, id, &accounts).await?;
@@ -248,16 +240,8 @@ pub async fn add_detail<D: Detail>(
             D::parse(input, &mut problems, &mut references, region.as_deref())
         }
     };
-    let known = &mut Known::default();
-    check_references(
-        c,
-        viewer,
-        known,
-        &mut problems,
-        current.company_id,
-        &references,
-    )
-    .await?;
+    let (known, company) = (&mut Known::default(), current.company_id);
+    check_references(c, viewer, known, &mut problems, company, &references).await?;
     problems.finish()?;
     store::touch_contact(c, contact, expected_version, viewer.user_id).await?;
     if let Some(flag) = D::new_primary(&mut new) {

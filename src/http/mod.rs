@@ -215,7 +215,6 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
         .max_file_size(state.settings.max_upload_bytes)
         .max_num_files(MAX_FILES);
     let request = match async_graphql::http::receive_body(content_type, reader, options).await {
-        Ok(request) => request,
         Err(ParseRequestError::PayloadTooLarge) => {
             return error_response(
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -227,17 +226,11 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             );
         }
         Err(ParseRequestError::Io(error)) if is_length_limit(&error) => return too_large(limit),
-        Err(error) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::GraphqlParseFailed,
-                &not_a_request(&error),
-            );
-        }
+        parsed => match a_request(parsed) {
+            Ok(request) => request,
+            Err(why) => return bad_request(&why),
+        },
     };
-    if let Some(refusal) = without_query(&request) {
-        return refusal;
-    }
     if request.uploads.len() > MAX_FILES {
         return error_response(
             StatusCode::BAD_REQUEST,
@@ -266,18 +259,24 @@ fn not_a_request(error: &ParseRequestError) -> String {
     }
 }
 
-/// The refusal of a request without a query (a misspelt `query` key, say), unless it names a
-/// persisted query by its hash.
-fn without_query(request: &async_graphql::Request) -> Option<Response> {
-    let empty =
-        request.query.trim().is_empty() && !request.extensions.contains_key("persistedQuery");
-    empty.then(|| {
-        error_response(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::GraphqlParseFailed,
-            "the request has no `query`",
-        )
-    })
+/// A parsed request with a query (or a persisted query's hash), else what is wrong with it:
+/// not a request, or no query (a misspelt `query` key, say).
+fn a_request(
+    parsed: Result<async_graphql::Request, ParseRequestError>,
+) -> Result<async_graphql::Request, String> {
+    let request = parsed.map_err(|error| not_a_request(&error))?;
+    let has_query =
+        !request.query.trim().is_empty() || request.extensions.contains_key("persistedQuery");
+    if has_query {
+        Ok(request)
+    } else {
+        Err("the request has no `query`".to_owned())
+    }
+}
+
+/// A 400 for a request that is not one.
+fn bad_request(why: &str) -> Response {
+    error_response(StatusCode::BAD_REQUEST, ErrorCode::GraphqlParseFailed, why)
 }
 
 /// How long a refused request's body is read before its answer goes out regardless.
@@ -331,19 +330,10 @@ async fn graphql_get(
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    let request = match async_graphql::http::parse_query_string(&query) {
+    let request = match a_request(async_graphql::http::parse_query_string(&query)) {
         Ok(request) => request,
-        Err(error) => {
-            return error_response(
-                StatusCode::BAD_REQUEST,
-                ErrorCode::GraphqlParseFailed,
-                &not_a_request(&error),
-            );
-        }
+        Err(why) => return bad_request(&why),
     };
-    if let Some(refusal) = without_query(&request) {
-        return refusal;
-    }
     let request = request.data(crate::graphql::access::ViaGet);
     if is_mutation(&request) {
         let mut response = error_response(
