@@ -85,6 +85,11 @@ pub struct ServeArgs {
     #[arg(long, env = "RAPPORT_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,
 
+    /// Seconds stored document bytes without a row are kept before the sweep (at start-up and
+    /// hourly) deletes them; longer than any upload takes.
+    #[arg(long, env = "RAPPORT_ORPHAN_GRACE_SECS", default_value_t = 3600)]
+    pub orphan_grace_secs: u64,
+
     /// Region (ISO 3166-1 alpha-2) for phone numbers typed without a country prefix, when the
     /// contact has no address country.
     #[arg(long, env = "RAPPORT_DEFAULT_PHONE_REGION", value_parser = parse_region)]

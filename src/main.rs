@@ -215,6 +215,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         &args.database.data_dir,
         args.max_upload_bytes,
     )?;
+    let (db_for_sweep, documents_for_sweep) = (db.clone(), documents.clone());
     let state = http::AppState::new(
         db,
         HttpSettings::from(&args),
@@ -223,6 +224,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let shutdown = state.shutdown.clone();
     let app = http::router(state);
+    tokio::spawn(rapport::documents::sweep::keep_sweeping(
+        db_for_sweep,
+        documents_for_sweep,
+        Duration::from_secs(args.orphan_grace_secs),
+    ));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;

@@ -10,6 +10,7 @@ pub mod rules;
 pub mod signing;
 pub mod storage;
 mod store;
+pub mod sweep;
 
 pub use signing::UrlSigner;
 pub use storage::DocumentStorage;

@@ -28,6 +28,9 @@ pub struct DocumentStorage {
     /// Where documents go inside the store (the path part of a storage URL).
     prefix: Path,
     pub max_bytes: usize,
+    /// The directory of a store on the local filesystem, whose half-written staging files
+    /// (`<key>#<n>`, left by a crash during a write) the store itself does not list.
+    local_dir: Option<std::path::PathBuf>,
 }
 
 /// What writing an upload found out about its bytes.
@@ -53,6 +56,7 @@ impl DocumentStorage {
             store,
             prefix: Path::default(),
             max_bytes,
+            local_dir: None,
         }
     }
 
@@ -68,7 +72,10 @@ impl DocumentStorage {
                 .with_context(|| format!("creating the documents directory {}", dir.display()))?;
             let store = LocalFileSystem::new_with_prefix(&dir)
                 .with_context(|| format!("opening the documents directory {}", dir.display()))?;
-            return Ok(Self::new(Arc::new(store), max_bytes));
+            return Ok(Self {
+                local_dir: Some(dir),
+                ..Self::new(Arc::new(store), max_bytes)
+            });
         };
         let parsed = url::Url::parse(url).context("RAPPORT_DOCUMENTS_URL is not a URL")?;
         if parsed.scheme() == "file" {
@@ -79,10 +86,12 @@ impl DocumentStorage {
         // Credentials and regions come from the environment, as each backend documents.
         let (store, prefix) = object_store::parse_url_opts(&parsed, std::env::vars())
             .with_context(|| format!("opening the document store {}", parsed.scheme()))?;
+        let local_dir = (parsed.scheme() == "file").then(|| parsed.path().into());
         Ok(Self {
             store: Arc::from(store),
             prefix,
             max_bytes,
+            local_dir,
         })
     }
 
@@ -176,6 +185,72 @@ impl DocumentStorage {
                 );
             }
         }
+    }
+}
+
+impl DocumentStorage {
+    /// The keys of the stored objects last written before `before`.
+    pub async fn keys_written_before(
+        &self,
+        before: chrono::DateTime<chrono::Utc>,
+    ) -> anyhow::Result<Vec<String>> {
+        use futures_util::TryStreamExt as _;
+        let prefix = (!self.prefix.as_ref().is_empty()).then_some(&self.prefix);
+        let objects: Vec<object_store::ObjectMeta> = self
+            .store
+            .list(prefix)
+            .try_collect()
+            .await
+            .context("listing stored documents")?;
+        Ok(objects
+            .into_iter()
+            .filter(|object| object.last_modified < before)
+            .filter_map(|object| {
+                let key = match prefix {
+                    Some(prefix) => object
+                        .location
+                        .prefix_match(prefix)?
+                        .last()?
+                        .as_ref()
+                        .to_owned(),
+                    None => object.location.as_ref().to_owned(),
+                };
+                Some(key)
+            })
+            .collect())
+    }
+}
+
+impl DocumentStorage {
+    /// Removes the local store's staging files (`<key>#<n>`) last written before `before`;
+    /// returns how many. Other stores have none: their uploads are atomic or expire.
+    pub fn remove_staging_files_before(&self, before: std::time::SystemTime) -> usize {
+        fn walk(dir: &std::path::Path, before: std::time::SystemTime, removed: &mut usize) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                let Ok(meta) = entry.metadata() else { continue };
+                if meta.is_dir() {
+                    walk(&path, before, removed);
+                } else if entry.file_name().to_string_lossy().contains('#')
+                    && meta.modified().is_ok_and(|at| at < before)
+                {
+                    match std::fs::remove_file(&path) {
+                        Ok(()) => *removed += 1,
+                        Err(error) => {
+                            tracing::warn!(%error, path = %path.display(), "removing a staging file")
+                        }
+                    }
+                }
+            }
+        }
+        let mut removed = 0;
+        if let Some(dir) = &self.local_dir {
+            walk(dir, before, &mut removed);
+        }
+        removed
     }
 }
 

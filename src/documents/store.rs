@@ -70,6 +70,15 @@ pub async fn delete_document(conn: &mut Conn, id: DocumentId) -> AppResult<()> {
 }
 
 /// The storage keys of a contact's documents (their rows go with the contact).
+/// Which of `keys` a document row holds.
+pub async fn known_storage_keys(conn: &mut Conn, keys: &[String]) -> AppResult<Vec<String>> {
+    Ok(with_conn!(conn, |c| contact_documents::table
+        .filter(contact_documents::storage_key.eq_any(keys))
+        .select(contact_documents::storage_key)
+        .load(c)
+        .await)?)
+}
+
 pub async fn storage_keys_of_contact(
     conn: &mut Conn,
     contact_id: ContactId,

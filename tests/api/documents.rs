@@ -338,3 +338,34 @@ api_test!(
         assert!(left.is_empty(), "the stored bytes were removed again: {left:?}");
     }
 );
+
+api_test!(
+    async fn bytes_no_row_names_are_swept_once_their_grace_has_passed(app) {
+        use rapport::documents::sweep::sweep_orphaned_bytes;
+        use std::time::Duration;
+
+        let contact = ContactBuilder::new("Ada").create_id(&app).await;
+        let kept = app.uploaded(&contact, "a.pdf", PDF).await;
+        // Bytes stored without a row, as a crash between storing an upload and committing its
+        // row leaves them.
+        app.documents.write(&b"left behind"[..]).await.expect("write");
+        // And a staging file of the local store, as a crash in the middle of a write leaves it.
+        let staging = app.documents_dir.path().join("documents").join("0123456789abcdef#1");
+        std::fs::write(&staging, b"half").expect("staging file");
+        assert_eq!(app.stored_files().len(), 3);
+
+        // Within the grace period nothing is touched: an upload may be about to commit.
+        let swept = sweep_orphaned_bytes(&app.db, &app.documents, Duration::from_secs(3600)).await;
+        assert_eq!(swept.expect("sweep"), 0);
+        assert_eq!(app.stored_files().len(), 3);
+
+        // After it (the sweep a server runs at start-up and hourly), the orphan goes and the
+        // document stays whole.
+        let swept = sweep_orphaned_bytes(&app.db, &app.documents, Duration::ZERO).await;
+        assert_eq!(swept.expect("sweep"), 2);
+        assert_eq!(app.stored_files().len(), 1, "{:?}", app.stored_files());
+        let download = get(&app, kept["downloadUrl"].as_str().expect("url"), &[]).await;
+        assert_eq!(download.status, StatusCode::OK);
+        assert_eq!(download.bytes, PDF);
+    }
+);
