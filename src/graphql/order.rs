@@ -1,27 +1,57 @@
 //! Response keys in the order the query selected them, as the GraphQL specification asks
 //! ("Ordered result keys"). async-graphql resolves the fields of an object at once and keeps
 //! them in the order they finish, so without this the keys of one query change order from one
-//! request to the next.
+//! request to the next. It also leaves out a field whose resolver failed; the specification
+//! wants it present as `null` beside its error, so a selected field missing where an error
+//! points is put back as `null`.
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
 };
-use async_graphql::{Name, Value};
+use async_graphql::{Name, PathSegment, ServerError, Value};
 
 /// Deepest fragment nesting followed (validation has already refused cycles).
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
 /// Puts the keys of `data` in the order of `query`'s selections (of `operation`, when the
-/// document names several). Data the query does not explain is left as it is.
-pub fn in_selection_order(data: &mut Value, query: &str, operation: Option<&str>) {
+/// document names several), with `null` for the fields `errors` point at or under. Data the
+/// query does not explain is left as it is.
+pub fn in_selection_order(
+    data: &mut Value,
+    query: &str,
+    operation: Option<&str>,
+    errors: &[ServerError],
+) {
     let Ok(document) = async_graphql::parser::parse_query(query) else {
         return;
     };
     let Some(operation) = chosen(&document, operation) else {
         return;
     };
-    order(data, &[&operation.selection_set.node], &document);
+    let failed: Vec<Vec<String>> = errors
+        .iter()
+        .filter(|e| !e.path.is_empty())
+        .map(|e| e.path.iter().map(segment).collect())
+        .collect();
+    let walk = Walk {
+        document: &document,
+        failed: &failed,
+    };
+    walk.order(data, &[&operation.selection_set.node], &mut Vec::new());
+}
+
+fn segment(segment: &PathSegment) -> String {
+    match segment {
+        PathSegment::Field(name) => name.clone(),
+        PathSegment::Index(index) => index.to_string(),
+    }
+}
+
+struct Walk<'d> {
+    document: &'d ExecutableDocument,
+    /// The paths of the errors, as strings.
+    failed: &'d [Vec<String>],
 }
 
 fn chosen<'d>(
@@ -38,31 +68,39 @@ fn chosen<'d>(
     }
 }
 
-/// Orders `value` by the selection sets that produced it (several when a field is selected
-/// more than once, and fragments merge into their parent).
-fn order(value: &mut Value, sets: &[&SelectionSet], document: &ExecutableDocument) {
-    match value {
-        Value::List(items) => {
-            for item in items {
-                order(item, sets, document);
-            }
-        }
-        Value::Object(fields) => {
-            let mut keys: IndexMap<Name, Vec<&SelectionSet>> = IndexMap::new();
-            for set in sets {
-                collect(set, document, &mut keys, 0);
-            }
-            let mut ordered = IndexMap::with_capacity(fields.len());
-            for (key, child_sets) in keys {
-                if let Some(mut child) = fields.shift_remove(&key) {
-                    order(&mut child, &child_sets, document);
-                    ordered.insert(key, child);
+impl<'d> Walk<'d> {
+    /// Orders `value` (at `path`) by the selection sets that produced it (several when a field
+    /// is selected more than once, and fragments merge into their parent).
+    fn order(&self, value: &mut Value, sets: &[&'d SelectionSet], path: &mut Vec<String>) {
+        match value {
+            Value::List(items) => {
+                for (index, item) in items.iter_mut().enumerate() {
+                    path.push(index.to_string());
+                    self.order(item, sets, path);
+                    path.pop();
                 }
             }
-            ordered.extend(fields.drain(..));
-            *fields = ordered;
+            Value::Object(fields) => {
+                let mut keys: IndexMap<Name, Vec<&SelectionSet>> = IndexMap::new();
+                for set in sets {
+                    collect(set, self.document, &mut keys, 0);
+                }
+                let mut ordered = IndexMap::with_capacity(fields.len());
+                for (key, child_sets) in keys {
+                    path.push(key.to_string());
+                    if let Some(mut child) = fields.shift_remove(&key) {
+                        self.order(&mut child, &child_sets, path);
+                        ordered.insert(key, child);
+                    } else if self.failed.iter().any(|failed| failed.starts_with(path)) {
+                        ordered.insert(key, Value::Null);
+                    }
+                    path.pop();
+                }
+                ordered.extend(fields.drain(..));
+                *fields = ordered;
+            }
+            _ => {}
         }
-        _ => {}
     }
 }
 
@@ -117,6 +155,7 @@ mod tests {
             &mut data,
             "query Q { a: list { m ...F } b { ... on T { x } y } } fragment F on Item { n }",
             None,
+            &[],
         );
         assert_eq!(keys(&data), ["a", "b", "extra"]);
         let Value::Object(fields) = &data else {
@@ -130,18 +169,33 @@ mod tests {
     }
 
     #[test]
+    fn a_field_that_failed_is_null_beside_its_error_and_a_skipped_one_stays_out() {
+        let mut data = Value::from_json(serde_json::json!({ "c": 1 })).expect("value");
+        let mut error = ServerError::new("gone", None);
+        error.path = vec![PathSegment::Field("b".into())];
+        in_selection_order(&mut data, "{ a @skip(if: true) b c }", None, &[error]);
+        assert_eq!(keys(&data), ["b", "c"]);
+        let Value::Object(fields) = &data else {
+            panic!("an object")
+        };
+        assert_eq!(fields["b"], Value::Null);
+    }
+
+    #[test]
     fn the_named_operation_is_the_one_that_orders() {
         let mut data = Value::from_json(serde_json::json!({ "b": 1, "a": 2 })).expect("value");
         in_selection_order(
             &mut data,
             "query One { b a } query Two { a b }",
             Some("Two"),
+            &[],
         );
         assert_eq!(keys(&data), ["a", "b"]);
         in_selection_order(
             &mut data,
             "query One { b a } query Two { a b }",
             Some("One"),
+            &[],
         );
         assert_eq!(keys(&data), ["b", "a"]);
     }

@@ -483,6 +483,7 @@ async fn execute(
                 &mut response.data,
                 &query,
                 operation.as_deref(),
+                &response.errors,
             );
             graphql_response(response, headers)
         }

@@ -606,3 +606,16 @@ async fn malformed_requests_get_plain_answers_in_the_accepted_media_type() {
         "browsers still get GraphiQL"
     );
 }
+
+// A nullable field whose resolver fails is in `data` as `null`, beside its error (async-graphql
+// alone leaves it out).
+api_test!(
+    async fn a_failed_nullable_field_is_null_beside_its_error(app) {
+        let body = app.graphql("{ first: node(id: \"not-an-id\") { id } __typename }", json!({})).await.body;
+        assert_eq!(body["errors"][0]["path"], json!(["first"]), "{body}");
+        let data = body["data"].as_object().expect("data");
+        assert!(data.contains_key("first"), "{body}");
+        assert_eq!(data["first"], serde_json::Value::Null);
+        assert_eq!(data["__typename"], "Query");
+    }
+);
