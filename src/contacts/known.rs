@@ -55,11 +55,20 @@ pub(super) async fn read<R: ConfigRecord>(
     if missing.is_empty() {
         return Ok(());
     }
-    let mut found = by_id::<R>(c, viewer, &missing).await?;
+    let found = by_id::<R>(c, viewer, &missing).await?;
+    remember(read, missing, found);
+    Ok(())
+}
+
+/// Notes what was found of `missing`, and that the rest does not exist for the viewer.
+fn remember<I: TypedId, R>(
+    read: &mut HashMap<I, Option<R>>,
+    missing: Vec<I>,
+    mut found: HashMap<I, R>,
+) {
     for id in missing {
         read.insert(id, found.remove(&id));
     }
-    Ok(())
 }
 
 impl Known {
@@ -74,15 +83,13 @@ impl Known {
         if missing.is_empty() {
             return Ok(());
         }
-        let mut found: HashMap<TemplateId, LifecycleTemplate> =
+        let found: HashMap<TemplateId, LifecycleTemplate> =
             lifecycle::templates_by_ids(c, viewer, &missing)
                 .await?
                 .into_iter()
                 .map(|t| (t.id, t))
                 .collect();
-        for id in missing {
-            self.templates.insert(id, found.remove(&id));
-        }
+        remember(&mut self.templates, missing, found);
         Ok(())
     }
 

@@ -24,12 +24,12 @@ pub async fn sweep_orphaned_bytes(
     storage: &DocumentStorage,
     grace: Duration,
 ) -> AppResult<usize> {
-    let staging_before = std::time::SystemTime::now()
-        .checked_sub(grace)
-        .unwrap_or(std::time::UNIX_EPOCH);
-    let staging = storage.remove_staging_files_before(staging_before);
-    let grace = chrono::TimeDelta::from_std(grace).unwrap_or(chrono::TimeDelta::MAX);
-    let before = chrono::Utc::now() - grace;
+    // A grace period too long to subtract keeps everything.
+    let before = chrono::TimeDelta::from_std(grace)
+        .ok()
+        .and_then(|grace| chrono::Utc::now().checked_sub_signed(grace))
+        .unwrap_or(chrono::DateTime::UNIX_EPOCH);
+    let staging = storage.remove_staging_files_before(before.into());
     let keys = storage
         .keys_written_before(before)
         .await

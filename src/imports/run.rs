@@ -114,9 +114,7 @@ impl Job {
         store::record_rows(c, self.id, &outcomes).await?;
         Ok(if self.dry_run { Vec::new() } else { started })
     }
-}
 
-impl Job {
     /// What a batch needs to know of contacts it may update: their phones and the region
     /// their national numbers are read in.
     async fn reachable(
@@ -234,29 +232,7 @@ impl<'j> Batch<'j> {
             }
             let target = input.emails().filter_map(|e| self.by_email.get(&e)).min();
             if let Some(&id) = target {
-                let new_emails: Vec<&ContactEmailInput> = (input.create.emails.iter())
-                    .filter(|e| self.by_email.get(&e.email.to_lowercase()) != Some(&id))
-                    .collect();
-                if !self.reachable.contains_key(&id) {
-                    let found = self.job.reachable(c, &[id]).await?;
-                    self.reachable.extend(found);
-                }
-                let reachable = self.reachable.entry(id).or_default();
-                let mut after = reachable.clone();
-                let known = &mut self.known;
-                let updated = c
-                    .savepoint(true, async |c| {
-                        rows::update(c, viewer, id, input, &new_emails, &mut after, known).await
-                    })
-                    .await;
-                if updated.is_ok() {
-                    *reachable = after;
-                }
-                if updated.is_ok() {
-                    // The contact now has every email of the row.
-                    self.lead_to(id, input.emails());
-                }
-                return self.settle(number, updated.map(|()| id), ImportRowStatus::Updated);
+                return self.update(c, number, id, input).await;
             }
         }
         match rows::prepare(c, viewer, input, region, &mut self.known).await {
@@ -267,6 +243,37 @@ impl<'j> Batch<'j> {
             }
             Err(error) => self.settle(number, Err(error), ImportRowStatus::Failed),
         }
+    }
+
+    /// Applies an UPSERT_BY_EMAIL row to the contact `id` its emails lead to, in a savepoint.
+    async fn update(
+        &mut self,
+        c: &mut Conn,
+        number: i64,
+        id: ContactId,
+        input: &RowInput,
+    ) -> AppResult<()> {
+        let new_emails: Vec<&ContactEmailInput> = (input.create.emails.iter())
+            .filter(|e| self.by_email.get(&e.email.to_lowercase()) != Some(&id))
+            .collect();
+        if !self.reachable.contains_key(&id) {
+            let found = self.job.reachable(c, &[id]).await?;
+            self.reachable.extend(found);
+        }
+        let reachable = self.reachable.entry(id).or_default();
+        let mut after = reachable.clone();
+        let (viewer, known) = (&self.job.viewer, &mut self.known);
+        let updated = c
+            .savepoint(true, async |c| {
+                rows::update(c, viewer, id, input, &new_emails, &mut after, known).await
+            })
+            .await;
+        if updated.is_ok() {
+            *reachable = after;
+            // The contact now has every email of the row.
+            self.lead_to(id, input.emails());
+        }
+        self.settle(number, updated.map(|()| id), ImportRowStatus::Updated)
     }
 
     /// Notes that `emails` now lead to `contact` (unless to a contact created before it, as the

@@ -429,6 +429,13 @@ async fn persisted_queries_run_by_their_hash_once_registered() {
             .expect("request")
     };
     let code = |body: &serde_json::Value| body["errors"][0]["extensions"]["code"].clone();
+    let by_get = |extensions: &serde_json::Value| {
+        let encoded: String =
+            url::form_urlencoded::byte_serialize(extensions.to_string().as_bytes()).collect();
+        Request::get(format!("/graphql?extensions={encoded}"))
+            .body(Body::empty())
+            .expect("request")
+    };
 
     let unknown = app
         .send(post(json!({ "extensions": extensions })))
@@ -450,13 +457,8 @@ async fn persisted_queries_run_by_their_hash_once_registered() {
         .await
         .json();
     assert_eq!(by_hash["data"]["contacts"]["totalCount"], 0, "{by_hash}");
-    let encoded: String =
-        url::form_urlencoded::byte_serialize(extensions.to_string().as_bytes()).collect();
-    let get = Request::get(format!("/graphql?extensions={encoded}"))
-        .body(Body::empty())
-        .expect("request");
-    let by_get = app.send(get).await.json();
-    assert_eq!(by_get["data"]["contacts"]["totalCount"], 0, "{by_get}");
+    let fetched = app.send(by_get(&extensions)).await.json();
+    assert_eq!(fetched["data"]["contacts"]["totalCount"], 0, "{fetched}");
 
     // A text that is not the hash's is refused.
     let wrong = app
@@ -477,12 +479,7 @@ async fn persisted_queries_run_by_their_hash_once_registered() {
         .await
         .json();
     assert!(created["errors"].is_null(), "{created}");
-    let encoded: String =
-        url::form_urlencoded::byte_serialize(extensions.to_string().as_bytes()).collect();
-    let get = Request::get(format!("/graphql?extensions={encoded}"))
-        .body(Body::empty())
-        .expect("request");
-    let refused = app.send(get).await.json();
+    let refused = app.send(by_get(&extensions)).await.json();
     assert_eq!(code(&refused), "GRAPHQL_VALIDATION_FAILED", "{refused}");
     assert_eq!(
         app.count("companies").await,

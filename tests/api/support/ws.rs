@@ -49,6 +49,21 @@ pub async fn connect_from(
     origin: Option<&str>,
     payload: Option<Value>,
 ) -> Socket {
+    let mut socket = open_from(address, origin).await;
+    let init = match payload {
+        Some(payload) => json!({ "type": "connection_init", "payload": payload }),
+        None => json!({ "type": "connection_init" }),
+    };
+    socket
+        .send(Message::text(init.to_string()))
+        .await
+        .expect("init");
+    socket
+}
+
+/// Opens `/graphql/ws` with the graphql-transport-ws protocol, from a page of `origin` when
+/// given, and sends nothing.
+async fn open_from(address: SocketAddr, origin: Option<&str>) -> Socket {
     let mut request = format!("ws://{address}/graphql/ws")
         .into_client_request()
         .expect("request");
@@ -60,17 +75,9 @@ pub async fn connect_from(
         let origin = origin.parse().expect("header");
         request.headers_mut().insert("origin", origin);
     }
-    let (mut socket, _) = tokio_tungstenite::connect_async(request)
+    let (socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("connect");
-    let init = match payload {
-        Some(payload) => json!({ "type": "connection_init", "payload": payload }),
-        None => json!({ "type": "connection_init" }),
-    };
-    socket
-        .send(Message::text(init.to_string()))
-        .await
-        .expect("init");
     socket
 }
 
@@ -106,17 +113,7 @@ pub async fn next(socket: &mut Socket) -> Value {
 
 /// Opens `/graphql/ws` with the graphql-transport-ws protocol and sends nothing.
 pub async fn open(address: SocketAddr) -> Socket {
-    let mut request = format!("ws://{address}/graphql/ws")
-        .into_client_request()
-        .expect("request");
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        "graphql-transport-ws".parse().expect("header"),
-    );
-    let (socket, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("connect");
-    socket
+    open_from(address, None).await
 }
 
 /// Sends a text message.
