@@ -198,15 +198,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ..DbOptions::default()
     };
     let db = Db::connect(&url, options).await?;
-    let interrupted = rapport::imports::mark_interrupted(&db)
-        .await
-        .map_err(|error| anyhow::anyhow!("marking interrupted imports: {error:?}"))?;
-    if interrupted > 0 {
-        tracing::warn!(
-            interrupted,
-            "imports left running by the last run are marked INTERRUPTED"
-        );
-    }
     if args.demo {
         demo::load_if_empty(&db).await?;
     }
@@ -224,6 +215,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let shutdown = state.shutdown.clone();
     let app = http::router(state);
+    tokio::spawn(rapport::imports::keep_marking_interrupted(
+        db_for_sweep.clone(),
+    ));
     tokio::spawn(rapport::documents::sweep::keep_sweeping(
         db_for_sweep,
         documents_for_sweep,

@@ -49,7 +49,10 @@ pub struct Inserted {
 
 /// Inserts `rows` in the caller's transaction and returns what it wrote.
 pub async fn insert(c: &mut Conn, rows: Vec<ContactRows>) -> AppResult<Inserted> {
-    write(c, rows, Returning::Rows).await
+    let inserted = write(c, rows, Returning::Rows).await?;
+    let moves: Vec<_> = inserted.transitions.iter().map(|t| t.id).collect();
+    crate::lifecycle::announce(c, &moves).await?;
+    Ok(inserted)
 }
 
 /// Inserts `rows` in the caller's transaction and returns nothing: for many rows whose writer

@@ -108,7 +108,11 @@ pub struct Db {
 }
 
 enum Pools {
-    Postgres(Pool<PgConn>),
+    Postgres {
+        pool: Pool<PgConn>,
+        /// For connections of their own (a listener's).
+        url: String,
+    },
     Sqlite {
         pool: Pool<SqliteConn>,
         // SQLite allows one writer at a time; queueing writers here means a client never sees
@@ -230,7 +234,10 @@ impl Db {
     /// Opens a pool for `url` (`postgres://…`, or an SQLite file path, optionally `sqlite://`).
     pub async fn connect(url: &str, options: DbOptions) -> anyhow::Result<Self> {
         let pools = match BackendKind::of_url(url) {
-            BackendKind::Postgres => Pools::Postgres(postgres_pool(url, &options)?),
+            BackendKind::Postgres => Pools::Postgres {
+                pool: postgres_pool(url, &options)?,
+                url: url.to_owned(),
+            },
             BackendKind::Sqlite => Pools::Sqlite {
                 pool: sqlite_pool(url, &options)?,
                 writer: Arc::new(Mutex::new(())),
@@ -247,22 +254,30 @@ impl Db {
 
     pub fn kind(&self) -> BackendKind {
         match &*self.pools {
-            Pools::Postgres(_) => BackendKind::Postgres,
+            Pools::Postgres { .. } => BackendKind::Postgres,
             Pools::Sqlite { .. } => BackendKind::Sqlite,
+        }
+    }
+
+    /// The URL of a PostgreSQL database, for a connection outside the pool.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &*self.pools {
+            Pools::Postgres { url, .. } => Some(url),
+            Pools::Sqlite { .. } => None,
         }
     }
 
     /// A connection for reading. Reads never wait for the SQLite writer (WAL).
     pub async fn conn(&self) -> AppResult<Conn> {
         Ok(match &*self.pools {
-            Pools::Postgres(pool) => Conn::Postgres(pool.get().await?),
+            Pools::Postgres { pool, .. } => Conn::Postgres(pool.get().await?),
             Pools::Sqlite { pool, .. } => Conn::Sqlite(pool.get().await?, None),
         })
     }
 
     async fn write_conn(&self) -> AppResult<Conn> {
         Ok(match &*self.pools {
-            Pools::Postgres(pool) => Conn::Postgres(pool.get().await?),
+            Pools::Postgres { pool, .. } => Conn::Postgres(pool.get().await?),
             Pools::Sqlite { pool, writer } => {
                 let guard = Arc::clone(writer).lock_owned().await;
                 Conn::Sqlite(pool.get().await?, Some(guard))

@@ -39,7 +39,10 @@ pub struct Job {
 impl Job {
     pub async fn run(self) {
         let id = self.id;
-        let outcome = self.rows().await;
+        let outcome = tokio::select! {
+            outcome = self.rows() => outcome,
+            never = self.beat() => match never {},
+        };
         let status = match &outcome {
             Ok(()) => ImportStatus::Completed,
             Err(error) => {
@@ -53,6 +56,17 @@ impl Job {
         };
         if let Err(error) = finished.await {
             tracing::warn!(?error, import = id.0, "import not marked as ended");
+        }
+    }
+
+    /// Shows every [`super::HEARTBEAT`] that this server is still at the import.
+    async fn beat(&self) -> std::convert::Infallible {
+        loop {
+            tokio::time::sleep(super::HEARTBEAT).await;
+            let beat = async { store::beat(&mut self.db.conn().await?, self.id).await };
+            if let Err(error) = beat.await {
+                tracing::warn!(?error, import = self.id.0, "import heartbeat not recorded");
+            }
         }
     }
 

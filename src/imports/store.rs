@@ -138,13 +138,25 @@ pub async fn finish(conn: &mut Conn, id: ContactImportId, status: ImportStatus) 
     Ok(())
 }
 
-/// Imports still running belong to a process that stopped: they are interrupted.
-pub async fn mark_interrupted(conn: &mut Conn) -> AppResult<usize> {
+/// Shows that a running import's server is still at work on it.
+pub async fn beat(conn: &mut Conn, id: ContactImportId) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::update(contact_imports::table.find(id))
+        .filter(contact_imports::status.eq(ImportStatus::Running))
+        .set(contact_imports::updated_at.eq(Timestamp::now()))
+        .execute(c)
+        .await)?;
+    Ok(())
+}
+
+/// Imports still running but silent since `silent_since` belong to a server that stopped:
+/// they are interrupted.
+pub async fn mark_interrupted(conn: &mut Conn, silent_since: Timestamp) -> AppResult<usize> {
     let now = Timestamp::now();
     Ok(with_conn!(conn, |c| diesel::update(
         contact_imports::table
     )
     .filter(contact_imports::status.eq(ImportStatus::Running))
+    .filter(contact_imports::updated_at.lt(silent_since))
     .set((
         contact_imports::status.eq(ImportStatus::Interrupted),
         contact_imports::finished_at.eq(now),

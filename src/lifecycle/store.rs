@@ -531,6 +531,7 @@ pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResul
             .await
     })?;
     advance_progress(conn, new.contact_id, new.to_step_id).await?;
+    announce(conn, &[transition.id]).await?;
     Ok(transition)
 }
 
@@ -636,6 +637,55 @@ pub async fn rebuild_progress(conn: &mut Conn, template_id: TemplateId) -> AppRe
     .push(" AND s.outcome <> 'LOST') r WHERE r.n = 1");
     sql.execute(conn).await?;
     Ok(())
+}
+
+/// Announces committed moves to every server listening (PostgreSQL `NOTIFY`, sent only if the
+/// caller's transaction commits); nothing to do on SQLite, where one process publishes its own.
+pub async fn announce(conn: &mut Conn, ids: &[TransitionId]) -> AppResult<()> {
+    let crate::db::Backend::Postgres(c) = conn.backend() else {
+        return Ok(());
+    };
+    for payload in super::events::payload(ids) {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(super::events::CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(payload)
+            .execute(c)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Committed moves by id with the company of their contact, in order: what a listener relays
+/// (to every subscriber, who filters by scope).
+pub async fn committed_transitions(
+    c: &mut crate::db::PgConn,
+    ids: &[TransitionId],
+) -> AppResult<Vec<(StageTransition, Option<CompanyId>)>> {
+    Ok(stage_transitions::table
+        .inner_join(contacts::table)
+        .filter(stage_transitions::id.eq_any(ids))
+        .order(stage_transitions::id)
+        .select((StageTransition::as_select(), contacts::company_id))
+        .load(c)
+        .await?)
+}
+
+/// Moves after `floor` that occurred since `since`, in order (at most 10,000): what a listener
+/// may have missed while its connection was down.
+pub async fn transitions_since(
+    c: &mut crate::db::PgConn,
+    floor: TransitionId,
+    since: Timestamp,
+) -> AppResult<Vec<(StageTransition, Option<CompanyId>)>> {
+    Ok(stage_transitions::table
+        .inner_join(contacts::table)
+        .filter(stage_transitions::id.gt(floor))
+        .filter(stage_transitions::occurred_at.ge(since))
+        .order(stage_transitions::id)
+        .limit(10_000)
+        .select((StageTransition::as_select(), contacts::company_id))
+        .load(c)
+        .await?)
 }
 
 /// The stage history of these contacts (visible to the viewer), newest first per contact.

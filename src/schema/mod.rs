@@ -80,12 +80,13 @@ pub struct ApiSettings {
 
 /// The executable schema, serving `db`.
 pub fn schema(db: Db, settings: ApiSettings) -> AppSchema {
+    let events = StageEvents::of(&db);
     builder()
         .data(db)
         .data(DefaultPhoneRegion(settings.default_phone_region))
         .data(settings.documents)
         .data(settings.signer)
-        .data(StageEvents::default())
+        .data(events)
         .finish()
 }
 

@@ -110,18 +110,30 @@ api_test!(
 );
 
 api_test!(
-    async fn an_import_cut_short_by_a_restart_is_reported_as_interrupted(app) {
+    async fn an_import_whose_server_stopped_is_reported_as_interrupted(app) {
+        // One import whose server went silent two minutes ago, one another server is running.
+        let silent = rapport::time::Timestamp(rapport::time::Timestamp::now().0 - chrono::TimeDelta::minutes(2));
+        app.exec_sql(&format!(
+            "INSERT INTO contact_imports (file_name, mode, dry_run, status, total_rows, processed_rows, created, updated_at)
+             VALUES ('big.csv', 'CREATE', FALSE, 'RUNNING', 10, 4, 4, '{}')",
+            silent.0.format("%Y-%m-%d %H:%M:%S")
+        ))
+        .await;
         app.exec_sql(
             "INSERT INTO contact_imports (file_name, mode, dry_run, status, total_rows, processed_rows, created)
-             VALUES ('big.csv', 'CREATE', FALSE, 'RUNNING', 10, 4, 4)",
+             VALUES ('running.csv', 'CREATE', FALSE, 'RUNNING', 10, 2, 2)",
         )
         .await;
         let marked = rapport::imports::mark_interrupted(&app.db).await.expect("marked");
         assert_eq!(marked, 1);
-        let id = format!("ContactImport:{}", app.count("contact_imports").await);
-        let import = app.data(IMPORT, json!({ "id": id })).await["contactImport"].clone();
-        assert_eq!(import["status"], "INTERRUPTED");
-        assert_eq!((&import["processedRows"], &import["created"]), (&json!(4), &json!(4)), "counts stay exact");
+        let app = &app;
+        let status = |n: i64| async move {
+            app.data(IMPORT, json!({ "id": format!("ContactImport:{n}") })).await["contactImport"].clone()
+        };
+        let stopped = status(1).await;
+        assert_eq!(stopped["status"], "INTERRUPTED");
+        assert_eq!((&stopped["processedRows"], &stopped["created"]), (&json!(4), &json!(4)), "counts stay exact");
+        assert_eq!(status(2).await["status"], "RUNNING", "another server's import is left alone");
     }
 );
 

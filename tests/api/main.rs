@@ -12,6 +12,7 @@ mod http;
 mod import;
 mod lifecycle;
 mod node;
+mod scale_out;
 mod schema;
 mod scope;
 mod settings;

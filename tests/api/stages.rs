@@ -222,13 +222,13 @@ api_test!(
     }
 );
 
-/// A graphql-transport-ws client receives exactly the committed transitions.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn subscribers_receive_exactly_the_committed_transitions() {
+api_test!(
+/// A graphql-transport-ws client receives exactly the committed transitions (on PostgreSQL, as
+/// relayed by the database).
+async fn subscribers_receive_exactly_the_committed_transitions(app) {
     use futures_util::{SinkExt as _, StreamExt as _};
     use tokio_tungstenite::tungstenite::Message;
 
-    let app = TestApp::sqlite().await;
     let (address, _server) = app.serve().await;
     let mut socket = crate::support::ws::connect(address, None).await;
     let ack = socket.next().await.expect("ack").expect("ack");
@@ -282,7 +282,7 @@ async fn subscribers_receive_exactly_the_committed_transitions() {
     // Nothing else arrives: the refused move was never announced.
     let extra = tokio::time::timeout(std::time::Duration::from_millis(300), socket.next()).await;
     assert!(extra.is_err(), "no further events: {extra:?}");
-}
+});
 
 api_test!(
     async fn closing_reasons_and_current_state_are_aggregated(app) {

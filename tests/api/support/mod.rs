@@ -60,6 +60,8 @@ pub struct TestApp {
     /// Cancelling it shuts down what [`TestApp::serve`] serves (as SIGTERM does a server).
     pub shutdown: tokio_util::sync::CancellationToken,
     pub db: Db,
+    /// The database's URL, without the proxy when there is one.
+    pub url: String,
     pub statements: StatementCounter,
     /// Document bytes: files under `documents_dir` unless a test swapped the store.
     pub documents: DocumentStorage,
@@ -71,6 +73,8 @@ pub struct TestApp {
 enum Storage {
     Sqlite(#[allow(dead_code)] tempfile::TempDir),
     Postgres(#[allow(dead_code)] postgres::TestDatabase),
+    /// Another app's database, kept by that app.
+    Borrowed,
 }
 
 /// The browser origin the test apps allow cross-site (`RAPPORT_CORS_ORIGINS`).
@@ -103,10 +107,10 @@ impl TestApp {
         let proxy = proxy::Proxy::start(target).await;
         url.set_host(Some("127.0.0.1")).expect("host");
         url.set_port(Some(proxy.address.port())).expect("port");
-        Some((
-            Self::start(url.as_str(), Storage::Postgres(database)).await,
-            proxy,
-        ))
+        let direct = database.url.clone();
+        let mut app = Self::start(url.as_str(), Storage::Postgres(database)).await;
+        app.url = direct;
+        Some((app, proxy))
     }
 
     async fn start(url: &str, storage: Storage) -> Self {
@@ -135,12 +139,19 @@ impl TestApp {
             router: router(state),
             shutdown,
             db,
+            url: url.to_owned(),
             statements,
             documents,
             documents_dir,
             reference: tokio::sync::OnceCell::new(),
             _storage: storage,
         }
+    }
+
+    /// A second server on this app's database, as another process behind the same load
+    /// balancer would be (its own pool, channel and router); `self` must outlive it.
+    pub async fn beside(&self) -> Self {
+        Self::start(&self.url, Storage::Borrowed).await
     }
 
     /// The same app with its document bytes in `store` (e.g. one that fails on purpose).
