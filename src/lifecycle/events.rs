@@ -221,10 +221,10 @@ impl Seen {
             }
             self.highest = self.highest.max(transition.id.0);
             self.order.push_back(transition.id);
-            if self.order.len() > Self::KEPT {
-                if let Some(oldest) = self.order.pop_front() {
-                    self.ids.remove(&oldest);
-                }
+            if self.order.len() > Self::KEPT
+                && let Some(oldest) = self.order.pop_front()
+            {
+                self.ids.remove(&oldest);
             }
             let _ = sender.send(StageEvent {
                 transition,
