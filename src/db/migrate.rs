@@ -2,21 +2,28 @@
 
 use anyhow::Context as _;
 use diesel::Connection as _;
-use diesel_async::{AsyncConnection as _, AsyncMigrationHarness};
+use diesel_async::{AsyncConnection as _, AsyncMigrationHarness, SimpleAsyncConnection as _};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use super::{BackendKind, PgConn, create_parent_dir, sqlite_path};
 
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The PostgreSQL advisory lock held while migrating ("rapport" in ASCII, as a number).
+const MIGRATION_LOCK: i64 = 0x7261_7070_6f72_74;
 
 /// Applies every pending migration; returns the versions applied.
 pub async fn run_pending(url: &str) -> anyhow::Result<Vec<String>> {
     match BackendKind::of_url(url) {
         BackendKind::Postgres => {
-            let conn = PgConn::establish(url)
+            let mut conn = PgConn::establish(url)
                 .await
                 .context("connecting to PostgreSQL")?;
+            // Servers starting together take turns: the first applies what is pending, the
+            // others then find nothing to do. The lock ends with this session.
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .await
+                .context("waiting for other servers' migrations")?;
             // The harness drives diesel's sync migration code with `block_in_place`, which
             // needs the multi-thread runtime (the server and the tests use it).
             let mut harness = AsyncMigrationHarness::new(conn);
@@ -34,6 +41,11 @@ pub async fn run_pending(url: &str) -> anyhow::Result<Vec<String>> {
             .context("migration task panicked")?
         }
     }
+}
+
+/// [`run_pending`] for a task of its own.
+pub async fn run_pending_owned(url: String) -> anyhow::Result<Vec<String>> {
+    run_pending(&url).await
 }
 
 fn applied(

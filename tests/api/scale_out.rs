@@ -131,3 +131,24 @@ async fn a_server_that_loses_its_database_reconnects_and_relays_what_was_committ
                      AND application_name = 'rapport stage listener'";
     assert_eq!(other.count(listeners).await, 2, "both servers listen");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn servers_starting_together_on_a_new_database_migrate_it_once() {
+    let Some(database) = crate::support::postgres::TestDatabase::create_empty().await else {
+        return;
+    };
+    let runs: Vec<_> = (0..3)
+        .map(|_| {
+            tokio::spawn(rapport::db::migrate::run_pending_owned(
+                database.url.clone(),
+            ))
+        })
+        .collect();
+    let mut applied = Vec::new();
+    for run in runs {
+        applied.push(run.await.expect("task").expect("migrated").len());
+    }
+    applied.sort_unstable();
+    assert_eq!(applied[..2], [0, 0], "the others found nothing left to do");
+    assert!(applied[2] > 0, "one server applied every migration");
+}

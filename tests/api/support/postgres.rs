@@ -102,9 +102,19 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
+    /// A database cloned from the migrated template.
     pub async fn create() -> Option<Self> {
         let server = server_url()?;
         let template = template(&server).await;
+        Self::create_from(server, &template).await
+    }
+
+    /// A database without any table.
+    pub async fn create_empty() -> Option<Self> {
+        Self::create_from(server_url()?, "template0").await
+    }
+
+    async fn create_from(server: url::Url, template: &str) -> Option<Self> {
         let name = format!(
             "rapport_test_{}_{}",
             std::process::id(),
