@@ -10,7 +10,7 @@ use super::{BackendKind, PgConn, create_parent_dir, sqlite_path};
 const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 /// The PostgreSQL advisory lock held while migrating ("rapport" in ASCII, as a number).
-const MIGRATION_LOCK: i64 = 0x7261_7070_6f72_74;
+const MIGRATION_LOCK: i64 = 0x0072_6170_706f_7274;
 
 /// Applies every pending migration; returns the versions applied.
 pub async fn run_pending(url: &str) -> anyhow::Result<Vec<String>> {
