@@ -10,7 +10,7 @@ use super::forms::{NewAddress, NewBankAccount, NewContact, NewEmail, NewPhone};
 use super::model::Contact;
 use crate::db::schema::{
     contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
-    contacts, lifecycle_progress, stage_transitions,
+    contacts, lifecycle_monthly_progress, lifecycle_progress, stage_transitions,
 };
 use crate::db::{Backend, Conn, PgConn, SqliteConn};
 use crate::error::AppResult;
@@ -98,6 +98,7 @@ struct DetailRows {
     bank_accounts: Vec<Owned<contact_bank_accounts::contact_id, NewBankAccount>>,
     transitions: Vec<NewTransition>,
     progress: Vec<Progress>,
+    monthly_progress: Vec<MonthlyProgress>,
 }
 
 #[derive(Insertable)]
@@ -105,6 +106,15 @@ struct DetailRows {
 struct Progress {
     contact_id: ContactId,
     template_id: TemplateId,
+    furthest_step_id: StepId,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = lifecycle_monthly_progress)]
+struct MonthlyProgress {
+    contact_id: ContactId,
+    template_id: TemplateId,
+    month: Timestamp,
     furthest_step_id: StepId,
 }
 
@@ -141,6 +151,20 @@ impl DetailRows {
                 .into_iter()
                 .map(owned(contact_bank_accounts::contact_id.eq(contact_id))),
         );
+        if let Some((template_id, furthest_step_id)) = rows.progress {
+            // The month the contact entered its furthest step (new contacts: their first).
+            let entered = rows
+                .transitions
+                .iter()
+                .rfind(|t| t.to_step_id == furthest_step_id)
+                .map_or(at, |t| t.occurred_at);
+            self.monthly_progress.push(MonthlyProgress {
+                contact_id,
+                template_id,
+                month: crate::lifecycle::month_of(entered),
+                furthest_step_id,
+            });
+        }
         self.transitions.extend(
             rows.transitions
                 .into_iter()
@@ -213,6 +237,11 @@ async fn insert_pg(
     insert_batches!(c, contact_addresses::table, details.addresses);
     insert_batches!(c, contact_bank_accounts::table, details.bank_accounts);
     insert_batches!(c, lifecycle_progress::table, details.progress);
+    insert_batches!(
+        c,
+        lifecycle_monthly_progress::table,
+        details.monthly_progress
+    );
     for batch in details.transitions.chunks(ROWS_PER_STATEMENT) {
         let insert = diesel::insert_into(stage_transitions::table).values(batch);
         if returning == Returning::Rows {
@@ -248,7 +277,7 @@ mod blocking {
     use crate::contacts::model::Contact;
     use crate::db::schema::{
         contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
-        contacts, lifecycle_progress, stage_transitions,
+        contacts, lifecycle_monthly_progress, lifecycle_progress, stage_transitions,
     };
     use crate::ids::ContactId;
     use crate::lifecycle::StageTransition;
@@ -284,6 +313,7 @@ mod blocking {
         one_by_one!(contact_addresses::table, details.addresses);
         one_by_one!(contact_bank_accounts::table, details.bank_accounts);
         one_by_one!(lifecycle_progress::table, details.progress);
+        one_by_one!(lifecycle_monthly_progress::table, details.monthly_progress);
         for row in &details.transitions {
             let insert = diesel::insert_into(stage_transitions::table).values(row);
             if returning == Returning::Rows {

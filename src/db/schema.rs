@@ -136,6 +136,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    lifecycle_monthly_progress (contact_id, template_id, month) {
+        contact_id -> BigInt,
+        template_id -> BigInt,
+        month -> Timestamp,
+        furthest_step_id -> BigInt,
+    }
+}
+
+diesel::table! {
     lifecycle_progress (contact_id, template_id) {
         contact_id -> BigInt,
         template_id -> BigInt,
@@ -328,6 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     contact_emails,
     contact_phones,
     contact_documents,
+    lifecycle_monthly_progress,
     lifecycle_progress,
     user_companies,
     api_tokens,

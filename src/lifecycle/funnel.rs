@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use async_graphql::{ID, InputObject, SimpleObject};
+use chrono::Datelike as _;
 
 use super::model::{LifecycleStep, StepOutcome};
 use crate::time::Timestamp;
@@ -122,9 +123,158 @@ pub fn assemble(path: &[LifecycleStep], counts: &FunnelCounts) -> Vec<FunnelStep
         .collect()
 }
 
+/// The first instant of the calendar month (UTC) of `at`: the key of monthly progress.
+pub fn month_of(at: Timestamp) -> Timestamp {
+    let date = at.0.date();
+    let first = date.with_day(1).unwrap_or(date);
+    Timestamp(first.and_time(chrono::NaiveTime::MIN))
+}
+
+/// The first instant of the month after `at`'s.
+fn next_month(at: Timestamp) -> Timestamp {
+    let month = month_of(at).0;
+    Timestamp(
+        month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(month),
+    )
+}
+
+/// A funnel window cut into the whole calendar months it covers (read from monthly progress)
+/// and the partial months at its ends (read from the moves themselves).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowParts {
+    /// Whole months `[from, to)` by their first instants; an open end is unbounded.
+    pub months: Option<(Option<Timestamp>, Option<Timestamp>)>,
+    /// Stretches `[from, to)` of moves outside those months.
+    pub edges: Vec<(Option<Timestamp>, Option<Timestamp>)>,
+}
+
+/// Cuts the window `[from, to)` into whole months and edges; the parts cover exactly the same
+/// moves as the window.
+pub fn window_parts(from: Option<Timestamp>, to: Option<Timestamp>) -> WindowParts {
+    let first = from.map(|f| if month_of(f) == f { f } else { next_month(f) });
+    let end = to.map(month_of);
+    if let (Some(first), Some(end)) = (first, end)
+        && first >= end
+    {
+        return WindowParts {
+            months: None,
+            edges: vec![(from, to)],
+        };
+    }
+    let mut edges = Vec::new();
+    if let (Some(from), Some(first)) = (from, first)
+        && from < first
+    {
+        edges.push((Some(from), Some(first)));
+    }
+    if let (Some(end), Some(to)) = (end, to)
+        && end < to
+    {
+        edges.push((Some(end), Some(to)));
+    }
+    WindowParts {
+        months: Some((first, end)),
+        edges,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp(
+            chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").expect("timestamp"),
+        )
+    }
+
+    #[test]
+    fn a_window_is_cut_into_whole_months_and_its_partial_ends() {
+        let parts = window_parts(
+            Some(at("2025-12-05 10:00:00")),
+            Some(at("2026-12-05 10:00:00")),
+        );
+        assert_eq!(
+            parts,
+            WindowParts {
+                months: Some((
+                    Some(at("2026-01-01 00:00:00")),
+                    Some(at("2026-12-01 00:00:00"))
+                )),
+                edges: vec![
+                    (
+                        Some(at("2025-12-05 10:00:00")),
+                        Some(at("2026-01-01 00:00:00"))
+                    ),
+                    (
+                        Some(at("2026-12-01 00:00:00")),
+                        Some(at("2026-12-05 10:00:00"))
+                    ),
+                ],
+            }
+        );
+    }
+
+    #[test]
+    fn a_window_on_month_boundaries_has_no_edges() {
+        let parts = window_parts(
+            Some(at("2026-01-01 00:00:00")),
+            Some(at("2026-03-01 00:00:00")),
+        );
+        assert_eq!(
+            parts,
+            WindowParts {
+                months: Some((
+                    Some(at("2026-01-01 00:00:00")),
+                    Some(at("2026-03-01 00:00:00"))
+                )),
+                edges: vec![],
+            }
+        );
+    }
+
+    #[test]
+    fn a_window_within_one_month_is_all_edge() {
+        let (from, to) = (
+            Some(at("2026-02-03 00:00:00")),
+            Some(at("2026-02-20 00:00:00")),
+        );
+        let parts = window_parts(from, to);
+        assert_eq!(
+            parts,
+            WindowParts {
+                months: None,
+                edges: vec![(from, to)]
+            }
+        );
+        let (from, to) = (
+            Some(at("2026-02-03 00:00:00")),
+            Some(at("2026-03-02 00:00:00")),
+        );
+        assert_eq!(
+            window_parts(from, to).months,
+            None,
+            "no whole month between them"
+        );
+    }
+
+    #[test]
+    fn an_open_end_reaches_every_month_on_that_side() {
+        let parts = window_parts(None, Some(at("2026-02-10 00:00:00")));
+        assert_eq!(parts.months, Some((None, Some(at("2026-02-01 00:00:00")))));
+        assert_eq!(
+            parts.edges,
+            vec![(
+                Some(at("2026-02-01 00:00:00")),
+                Some(at("2026-02-10 00:00:00"))
+            )]
+        );
+        let parts = window_parts(Some(at("2026-12-31 23:59:59")), None);
+        assert_eq!(parts.months, Some((Some(at("2027-01-01 00:00:00")), None)));
+        assert_eq!(parts.edges.len(), 1);
+    }
 
     fn step(id: i64, outcome: StepOutcome) -> LifecycleStep {
         let at = Timestamp(chrono::DateTime::UNIX_EPOCH.naive_utc());

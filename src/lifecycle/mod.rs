@@ -12,6 +12,7 @@ pub mod resolvers;
 pub mod rules;
 mod store;
 
+pub use funnel::month_of;
 pub use model::StageTransition;
 pub use ops::Moved;
 pub use resolvers::publish;

@@ -11,8 +11,8 @@ use super::model::*;
 use crate::db::Conn;
 use crate::db::raw::{self, Sql};
 use crate::db::schema::{
-    contacts, lifecycle_categories, lifecycle_progress, lifecycle_steps, lifecycle_templates,
-    stage_transitions,
+    contacts, lifecycle_categories, lifecycle_monthly_progress, lifecycle_progress,
+    lifecycle_steps, lifecycle_templates, stage_transitions,
 };
 use crate::db::scope::ListScope;
 use crate::error::{AppResult, Usage};
@@ -530,7 +530,7 @@ pub async fn insert_transition(conn: &mut Conn, new: &NewTransition) -> AppResul
             .get_result(c)
             .await
     })?;
-    advance_progress(conn, new.contact_id, new.to_step_id).await?;
+    advance_progress(conn, new.contact_id, new.to_step_id, new.occurred_at).await?;
     announce(conn, &[transition.id]).await?;
     Ok(transition)
 }
@@ -569,44 +569,87 @@ async fn step_rank(
     ))
 }
 
-/// Records that the contact entered `step_id`, if that is further along its path than any
-/// step it entered before (lost steps are exits, not progress).
+/// Records that the contact entered `step_id` at `at`: as its furthest step along the path, and
+/// as its furthest of that month, where it is further than any step entered before (lost steps
+/// are exits, not progress).
 async fn advance_progress(
     conn: &mut Conn,
     contact_id: ContactId,
     step_id: StepId,
+    at: Timestamp,
 ) -> AppResult<()> {
     let (template, outcome, rank) = step_rank(conn, step_id).await?;
     if outcome == StepOutcome::Lost {
         return Ok(());
     }
-    let furthest: Option<StepId> = with_conn!(conn, |c| lifecycle_progress::table
-        .find((contact_id, template))
-        .select(lifecycle_progress::furthest_step_id)
-        .first(c)
-        .await
-        .optional())?;
-    if let Some(furthest) = furthest {
-        let (_, _, furthest_rank) = step_rank(conn, furthest).await?;
-        if furthest_rank >= rank {
-            return Ok(());
-        }
+    let month = super::funnel::month_of(at);
+    let (furthest, in_month): (Option<StepId>, Option<StepId>) = with_conn!(conn, |c| {
+        let furthest = lifecycle_progress::table
+            .find((contact_id, template))
+            .select(lifecycle_progress::furthest_step_id)
+            .first(c)
+            .await
+            .optional()?;
+        let in_month = lifecycle_monthly_progress::table
+            .find((contact_id, template, month))
+            .select(lifecycle_monthly_progress::furthest_step_id)
+            .first(c)
+            .await
+            .optional()?;
+        diesel::QueryResult::Ok((furthest, in_month))
+    })?;
+    let further_than_ever = is_further(conn, rank, furthest).await?;
+    if further_than_ever {
+        with_conn!(conn, |c| diesel::insert_into(lifecycle_progress::table)
+            .values((
+                lifecycle_progress::contact_id.eq(contact_id),
+                lifecycle_progress::template_id.eq(template),
+                lifecycle_progress::furthest_step_id.eq(step_id),
+            ))
+            .on_conflict((
+                lifecycle_progress::contact_id,
+                lifecycle_progress::template_id
+            ))
+            .do_update()
+            .set(lifecycle_progress::furthest_step_id.eq(step_id))
+            .execute(c)
+            .await)?;
     }
-    with_conn!(conn, |c| diesel::insert_into(lifecycle_progress::table)
+    let further_this_month = if in_month == furthest {
+        further_than_ever
+    } else {
+        is_further(conn, rank, in_month).await?
+    };
+    if further_this_month {
+        with_conn!(conn, |c| diesel::insert_into(
+            lifecycle_monthly_progress::table
+        )
         .values((
-            lifecycle_progress::contact_id.eq(contact_id),
-            lifecycle_progress::template_id.eq(template),
-            lifecycle_progress::furthest_step_id.eq(step_id),
+            lifecycle_monthly_progress::contact_id.eq(contact_id),
+            lifecycle_monthly_progress::template_id.eq(template),
+            lifecycle_monthly_progress::month.eq(month),
+            lifecycle_monthly_progress::furthest_step_id.eq(step_id),
         ))
         .on_conflict((
-            lifecycle_progress::contact_id,
-            lifecycle_progress::template_id
+            lifecycle_monthly_progress::contact_id,
+            lifecycle_monthly_progress::template_id,
+            lifecycle_monthly_progress::month,
         ))
         .do_update()
-        .set(lifecycle_progress::furthest_step_id.eq(step_id))
+        .set(lifecycle_monthly_progress::furthest_step_id.eq(step_id))
         .execute(c)
         .await)?;
+    }
     Ok(())
+}
+
+/// Whether a step of path rank `rank` is further along than `than` (nothing is behind it).
+async fn is_further(conn: &mut Conn, rank: PathRank, than: Option<StepId>) -> AppResult<bool> {
+    let Some(than) = than else {
+        return Ok(true);
+    };
+    let (_, _, than_rank) = step_rank(conn, than).await?;
+    Ok(rank > than_rank)
 }
 
 /// Rebuilds the progress of every contact along `template_id` from history, for a path whose
@@ -633,6 +676,40 @@ pub async fn rebuild_progress(conn: &mut Conn, template_id: TemplateId) -> AppRe
            JOIN lifecycle_categories g ON g.id = s.category_id \
            WHERE g.template_id = ",
     )
+    .bind(template_id.0)
+    .push(" AND s.outcome <> 'LOST') r WHERE r.n = 1");
+    sql.execute(conn).await?;
+    rebuild_monthly_progress(conn, template_id).await
+}
+
+/// The monthly part of [`rebuild_progress`].
+async fn rebuild_monthly_progress(conn: &mut Conn, template_id: TemplateId) -> AppResult<()> {
+    with_conn!(conn, |c| diesel::delete(
+        lifecycle_monthly_progress::table
+            .filter(lifecycle_monthly_progress::template_id.eq(template_id))
+    )
+    .execute(c)
+    .await)?;
+    let month = match conn.kind() {
+        crate::db::BackendKind::Postgres => "date_trunc('month', t.occurred_at)",
+        crate::db::BackendKind::Sqlite => "datetime(t.occurred_at, 'start of month')",
+    };
+    let mut sql = Sql::new(conn.kind());
+    sql.push(
+        "INSERT INTO lifecycle_monthly_progress (contact_id, template_id, month, furthest_step_id) \
+         SELECT r.contact_id, ",
+    )
+    .bind(template_id.0)
+    .push(&format!(
+        ", r.month, r.step_id FROM ( \
+           SELECT t.contact_id, {month} AS month, s.id AS step_id, ROW_NUMBER() OVER ( \
+             PARTITION BY t.contact_id, {month} \
+             ORDER BY g.position DESC, g.id DESC, s.position DESC, s.id DESC) AS n \
+           FROM stage_transitions t \
+           JOIN lifecycle_steps s ON s.id = t.to_step_id \
+           JOIN lifecycle_categories g ON g.id = s.category_id \
+           WHERE g.template_id = "
+    ))
     .bind(template_id.0)
     .push(" AND s.outcome <> 'LOST') r WHERE r.n = 1");
     sql.execute(conn).await?;
@@ -796,12 +873,23 @@ impl FunnelScope {
         viewer: &Viewer,
         steps: impl IntoIterator<Item = i64>,
     ) {
+        self.push_moves_between(sql, viewer, steps, (self.from, self.to));
+    }
+
+    /// The same for moves in `[from, to)` (a part of the window).
+    fn push_moves_between(
+        &self,
+        sql: &mut Sql,
+        viewer: &Viewer,
+        steps: impl IntoIterator<Item = i64>,
+        (from, to): (Option<Timestamp>, Option<Timestamp>),
+    ) {
         sql.push_in("t.to_step_id", steps);
         self.push_contact_scope(sql, viewer, "t.contact_id");
-        if let Some(from) = self.from {
+        if let Some(from) = from {
             sql.push(" AND t.occurred_at >= ").bind(from);
         }
-        if let Some(to) = self.to {
+        if let Some(to) = to {
             sql.push(" AND t.occurred_at < ").bind(to);
         }
     }
@@ -847,16 +935,43 @@ pub async fn funnel_furthest(
         // A path without open or won steps: nobody gets anywhere along it.
         return Ok(HashMap::new());
     }
+    // Each contact's furthest step per whole month of the window is kept; only the partial
+    // months at its ends need the moves themselves.
+    let parts = super::funnel::window_parts(scope.from, scope.to);
     sql.push(
         "SELECT f.furthest AS position, COUNT(*) AS count FROM ( \
-           SELECT t.contact_id, MAX(CASE t.to_step_id",
+           SELECT u.contact_id, MAX(CASE u.step_id",
     );
     for (id, position) in along_path {
         sql.push(" WHEN ").bind(id).push(" THEN ").bind(position);
     }
-    sql.push(" ELSE 0 END) AS furthest FROM stage_transitions t WHERE ");
-    scope.push_move_conditions(&mut sql, viewer, scope.step_ids());
-    sql.push(" GROUP BY t.contact_id ) f GROUP BY f.furthest");
+    sql.push(" ELSE 0 END) AS furthest FROM (");
+    let mut first = true;
+    for &(from, to) in &parts.edges {
+        if !std::mem::take(&mut first) {
+            sql.push(" UNION ALL ");
+        }
+        sql.push("SELECT t.contact_id, t.to_step_id AS step_id FROM stage_transitions t WHERE ");
+        scope.push_moves_between(&mut sql, viewer, scope.step_ids(), (from, to));
+    }
+    if let Some((from, to)) = parts.months {
+        if !std::mem::take(&mut first) {
+            sql.push(" UNION ALL ");
+        }
+        sql.push(
+            "SELECT m.contact_id, m.furthest_step_id AS step_id \
+             FROM lifecycle_monthly_progress m WHERE m.template_id = ",
+        )
+        .bind(template_id.0);
+        if let Some(from) = from {
+            sql.push(" AND m.month >= ").bind(from);
+        }
+        if let Some(to) = to {
+            sql.push(" AND m.month < ").bind(to);
+        }
+        scope.push_contact_scope(&mut sql, viewer, "m.contact_id");
+    }
+    sql.push(") u GROUP BY u.contact_id ) f GROUP BY f.furthest");
     let rows: Vec<PositionCount> = sql.load(conn).await?;
     Ok(rows.into_iter().map(|r| (r.position, r.count)).collect())
 }

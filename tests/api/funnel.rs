@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike as _, Utc};
 use serde_json::{Value, json};
 
 use crate::api_test;
@@ -160,7 +160,7 @@ fn expected(
         .collect()
 }
 
-/// Rates and times to 9 decimals: a float may lose its last digit on the way through JSON.
+/// Rates and times to 6 decimals: a float may lose its last digits on the way through JSON.
 fn rounded(mut row: Value) -> Value {
     for key in [
         "conversionRate",
@@ -168,7 +168,7 @@ fn rounded(mut row: Value) -> Value {
         "medianDwellSeconds",
     ] {
         if let Some(x) = row[key].as_f64() {
-            row[key] = json!((x * 1e9).round() / 1e9);
+            row[key] = json!((x * 1e6).round() / 1e6);
         }
     }
     row
@@ -242,6 +242,52 @@ api_test!(
             actual(&filtered),
             expected(&steps, &journeys, Some(&[company.as_str()]), (from, to))
         );
+
+        // Windows are cut into whole months (kept per contact) and partial ends (read from the
+        // moves): on month boundaries, within one month, open at either end.
+        let month = |at: DateTime<Utc>, ahead: u32| {
+            let first = at.date_naive().with_day(1).expect("day 1") + chrono::Months::new(ahead);
+            first.and_time(chrono::NaiveTime::MIN).and_utc()
+        };
+        let windows = [
+            (Some(from), Some(to)),
+            (Some(month(first, 2)), Some(month(first, 8))),
+            (Some(month(first, 3) + chrono::TimeDelta::days(3)), Some(month(first, 3) + chrono::TimeDelta::days(20))),
+            (Some(month(first, 1) - chrono::TimeDelta::hours(1)), Some(month(first, 2) + chrono::TimeDelta::hours(1))),
+            (Some(from), None),
+            (None, Some(to)),
+        ];
+        for (from, to) in windows {
+            let funnel = app
+                .data(FUNNEL, json!({ "template": template, "filter": {
+                    "from": from.map(|f| f.to_rfc3339()), "to": to.map(|t| t.to_rfc3339()) } }))
+                .await;
+            let window = (from.unwrap_or(DateTime::<Utc>::MIN_UTC), to.unwrap_or(DateTime::<Utc>::MAX_UTC));
+            assert_eq!(actual(&funnel), expected(&steps, &journeys, None, window), "window {from:?} to {to:?}");
+        }
+
+        // Moves made now keep this month's progress: forward, back, forward again.
+        let ids: Vec<String> = app.data("{ contacts(first: 5) { edges { node { id } } } }", json!({})).await
+            ["contacts"]["edges"].as_array().expect("edges").iter()
+            .map(|e| e["node"]["id"].as_str().expect("id").to_owned()).collect();
+        for (i, contact) in ids.iter().enumerate() {
+            let route: &[&str] = if i % 2 == 0 { &["Proposal Sent", "Contacted", "Interested"] } else { &["New Lead"] };
+            for step in route {
+                app.graphql(
+                    "mutation($input: MoveContactToStepInput!) { moveContactToStep(input: $input) { id } }",
+                    json!({ "input": { "contactId": contact, "stepId": app.step_id(step).await } }),
+                )
+                .await;
+            }
+        }
+        let journeys = self::journeys(&app).await;
+        let now = Utc::now();
+        for from in [month(now, 0), month(first, 2)] {
+            let funnel = app
+                .data(FUNNEL, json!({ "template": template, "filter": { "from": from.to_rfc3339() } }))
+                .await;
+            assert_eq!(actual(&funnel), expected(&steps, &journeys, None, (from, DateTime::<Utc>::MAX_UTC)), "since {from}");
+        }
     }
 );
 
