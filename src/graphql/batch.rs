@@ -13,91 +13,62 @@ use std::future::Future;
 use std::pin::pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Wake, Waker};
+use std::task::{Context, Poll, Wake, Waker};
 
+use futures_util::StreamExt as _;
 use futures_util::future::BoxFuture;
-
-#[derive(Default)]
-struct Waves {
-    queued: Vec<BoxFuture<'static, ()>>,
-    running: usize,
-    request: Option<Waker>,
-}
+use futures_util::stream::FuturesUnordered;
 
 #[derive(Clone, Default)]
 pub struct BatchGate {
-    waves: Arc<Mutex<Waves>>,
-}
-
-fn lock(waves: &Mutex<Waves>) -> MutexGuard<'_, Waves> {
-    // The lock guards plain bookkeeping; a panic while holding it leaves it consistent.
-    waves
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    queued: Arc<Mutex<Vec<BoxFuture<'static, ()>>>>,
 }
 
 impl BatchGate {
     /// The spawner to give `DataLoader::new`: it queues the batch for the next wave.
     pub fn spawner(&self) -> impl Fn(BoxFuture<'static, ()>) + Send + Sync + 'static {
-        let waves = Arc::clone(&self.waves);
-        move |task| lock(&waves).queued.push(task)
+        let queued = Arc::clone(&self.queued);
+        move |task| lock(&queued).push(task)
     }
 
     /// Drives `work`, starting a wave of queued batches whenever it waits and none is running.
+    /// The batches run inside this future (the request's own task): a request then wakes only
+    /// itself, never another worker thread.
     pub async fn run<T>(&self, work: impl Future<Output = T>) -> T {
         let mut work = pin!(work);
+        let mut running = FuturesUnordered::new();
         let flag = Arc::new(WakeFlag {
             woken: AtomicBool::new(false),
             outer: Mutex::new(None),
         });
         let inner_waker = Waker::from(Arc::clone(&flag));
         std::future::poll_fn(|cx| {
-            *flag
-                .outer
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(cx.waker().clone());
-            flag.woken.store(false, Ordering::SeqCst);
-            let poll = work.as_mut().poll(&mut Context::from_waker(&inner_waker));
-            let yielded = flag.woken.load(Ordering::SeqCst);
-            if poll.is_pending() && !yielded {
-                let mut waves = lock(&self.waves);
-                waves.request = Some(cx.waker().clone());
-                if waves.running == 0 && !waves.queued.is_empty() {
-                    let wave = std::mem::take(&mut waves.queued);
-                    waves.running = wave.len();
-                    drop(waves);
-                    for batch in wave {
-                        // Poll once in place so the batch takes its keys now: keys the request
-                        // registers from here on belong to the next wave.
-                        let mut batch = Box::pin(tokio::task::unconstrained(batch));
-                        let mut quiet = Context::from_waker(Waker::noop());
-                        if batch.as_mut().poll(&mut quiet).is_ready() {
-                            finish_one(&self.waves);
-                            continue;
-                        }
-                        let waves = Arc::clone(&self.waves);
-                        tokio::spawn(async move {
-                            batch.await;
-                            finish_one(&waves);
-                        });
-                    }
+            *lock(&flag.outer) = Some(cx.waker().clone());
+            loop {
+                // Batches first: what they deliver is there when the request is polled.
+                while let Poll::Ready(Some(())) = running.poll_next_unpin(cx) {}
+                flag.woken.store(false, Ordering::SeqCst);
+                let poll = work.as_mut().poll(&mut Context::from_waker(&inner_waker));
+                let yielded = flag.woken.load(Ordering::SeqCst);
+                if poll.is_ready() || yielded || !running.is_empty() {
+                    return poll;
                 }
+                let wave = std::mem::take(&mut *lock(&self.queued));
+                if wave.is_empty() {
+                    return poll;
+                }
+                // The batches take their keys at their first poll, at the top of the loop:
+                // keys the request registers from then on belong to the next wave.
+                running.extend(wave.into_iter().map(tokio::task::unconstrained));
             }
-            poll
         })
         .await
     }
 }
 
-/// Counts a finished batch; the last one of a wave wakes the request so the next wave starts.
-fn finish_one(waves: &Mutex<Waves>) {
-    let mut waves = lock(waves);
-    waves.running -= 1;
-    if waves.running == 0
-        && let Some(request) = waves.request.take()
-    {
-        request.wake();
-    }
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The locks guard plain bookkeeping; a panic while holding one leaves it consistent.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The waker the request runs under: it records that the request was woken (by itself during a
@@ -114,11 +85,7 @@ impl Wake for WakeFlag {
 
     fn wake_by_ref(self: &Arc<Self>) {
         self.woken.store(true, Ordering::SeqCst);
-        let outer = self
-            .outer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(waker) = outer.as_ref() {
+        if let Some(waker) = lock(&self.outer).as_ref() {
             waker.wake_by_ref();
         }
     }
