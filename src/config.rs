@@ -90,6 +90,11 @@ pub struct ServeArgs {
     #[arg(long, env = "RAPPORT_ORPHAN_GRACE_SECS", default_value_t = 3600)]
     pub orphan_grace_secs: u64,
 
+    /// Days a deleted contact stays in the trash (restorable) before it is purged for good
+    /// with its details, history and documents (checked at start-up and hourly).
+    #[arg(long, env = "RAPPORT_TRASH_DAYS", default_value_t = 30)]
+    pub trash_days: u64,
+
     /// Region (ISO 3166-1 alpha-2) for phone numbers typed without a country prefix, when the
     /// contact has no address country.
     #[arg(long, env = "RAPPORT_DEFAULT_PHONE_REGION", value_parser = parse_region)]

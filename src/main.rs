@@ -223,6 +223,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(rapport::imports::keep_marking_interrupted(
         db_for_sweep.clone(),
     ));
+    tokio::spawn(rapport::contacts::trash::keep_purging(
+        db_for_sweep.clone(),
+        documents_for_sweep.clone(),
+        Duration::from_secs(args.trash_days.saturating_mul(24 * 60 * 60)),
+    ));
     tokio::spawn(rapport::documents::sweep::keep_sweeping(
         db_for_sweep,
         documents_for_sweep,

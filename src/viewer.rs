@@ -114,6 +114,30 @@ impl Viewer {
         }
     }
 
+    /// Deleting a contact in the trash for good: ADMIN and MANAGER (who may change it).
+    pub fn may_purge(&self, owner: Option<UserId>) -> AppResult<()> {
+        self.may_change_contact(owner)?;
+        match self.role {
+            Role::Admin | Role::Manager => Ok(()),
+            other => Err(forbidden(format!(
+                "purging contacts needs the MANAGER or ADMIN role (you are {})",
+                other.as_str()
+            ))),
+        }
+    }
+
+    /// Reading the audit log across records: ADMIN.
+    pub fn may_read_audit_log(&self) -> AppResult<()> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(forbidden(format!(
+                "the audit log needs the ADMIN role (you are {})",
+                self.role.as_str()
+            )))
+        }
+    }
+
     /// Changing a contact owned by `owner` (its details, lifecycle and documents too):
     /// ADMIN and MANAGER change any contact they see; SALES only its own and unowned ones.
     pub fn may_change_contact(&self, owner: Option<UserId>) -> AppResult<()> {

@@ -10,7 +10,7 @@ use super::forms::{NewAddress, NewBankAccount, NewContact, NewEmail, NewPhone};
 use super::model::Contact;
 use crate::db::schema::{
     contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
-    contacts, lifecycle_monthly_progress, lifecycle_progress, stage_transitions,
+    contact_records, lifecycle_monthly_progress, lifecycle_progress, stage_transitions,
 };
 use crate::db::{Backend, Conn, PgConn, SqliteConn};
 use crate::error::AppResult;
@@ -209,16 +209,16 @@ async fn insert_pg(
     let mut ids: Vec<ContactId> = Vec::with_capacity(rows.len());
     for batch in rows.chunks(ROWS_PER_STATEMENT) {
         let forms: Vec<&NewContact> = batch.iter().map(|r| &r.contact).collect();
-        let insert = diesel::insert_into(contacts::table).values(forms);
+        let insert = diesel::insert_into(contact_records::table).values(forms);
         if returning == Returning::Rows {
             let contacts: Vec<Contact> = insert
-                .returning(Contact::as_returning())
+                .returning(contact_records::all_columns)
                 .get_results(c)
                 .await?;
             ids.extend(contacts.iter().map(|contact| contact.id));
             inserted.contacts.extend(contacts);
         } else {
-            let batch_ids: Vec<ContactId> = insert.returning(contacts::id).get_results(c).await?;
+            let batch_ids: Vec<ContactId> = insert.returning(contact_records::id).get_results(c).await?;
             ids.extend(batch_ids);
         }
     }
@@ -277,7 +277,7 @@ mod blocking {
     use crate::contacts::model::Contact;
     use crate::db::schema::{
         contact_accounts, contact_addresses, contact_bank_accounts, contact_emails, contact_phones,
-        contacts, lifecycle_monthly_progress, lifecycle_progress, stage_transitions,
+        contact_records, lifecycle_monthly_progress, lifecycle_progress, stage_transitions,
     };
     use crate::ids::ContactId;
     use crate::lifecycle::StageTransition;
@@ -290,13 +290,13 @@ mod blocking {
         let mut inserted = Inserted::default();
         let mut details = DetailRows::default();
         for rows in rows {
-            let insert = diesel::insert_into(contacts::table).values(&rows.contact);
+            let insert = diesel::insert_into(contact_records::table).values(&rows.contact);
             if returning == Returning::Rows {
-                let contact: Contact = insert.returning(Contact::as_returning()).get_result(c)?;
+                let contact: Contact = insert.returning(contact_records::all_columns).get_result(c)?;
                 details.push(contact.id, rows);
                 inserted.contacts.push(contact);
             } else {
-                let id: ContactId = insert.returning(contacts::id).get_result(c)?;
+                let id: ContactId = insert.returning(contact_records::id).get_result(c)?;
                 details.push(id, rows);
             }
         }

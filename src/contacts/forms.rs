@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use super::model::ContactStatus;
 use crate::db::schema::{
-    contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contacts,
+    contact_addresses, contact_bank_accounts, contact_emails, contact_phones, contact_records,
 };
 use crate::ids::{
     CompanyId, DetailTypeId, ReasonCodeId, SegmentationId, StepId, TemplateId, UserId,
@@ -14,7 +14,7 @@ use crate::ids::{
 use crate::time::Timestamp;
 
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = contacts)]
+#[diesel(table_name = contact_records)]
 pub struct NewContact {
     pub name: String,
     pub full_name: Option<String>,
@@ -36,7 +36,7 @@ pub struct NewContact {
 }
 
 #[derive(Debug, Default, AsChangeset)]
-#[diesel(table_name = contacts)]
+#[diesel(table_name = contact_records)]
 pub struct ContactChanges {
     pub name: Option<String>,
     pub full_name: Option<Option<String>>,
@@ -49,7 +49,7 @@ pub struct ContactChanges {
 
 /// Where a move or an assignment puts a contact.
 #[derive(Debug, AsChangeset)]
-#[diesel(table_name = contacts)]
+#[diesel(table_name = contact_records)]
 pub struct Placement {
     /// `None` keeps the contact's lifecycle.
     pub lifecycle_template_id: Option<Option<TemplateId>>,

@@ -51,6 +51,9 @@ pub struct ContactFilter {
     pub updated_to: Option<Timestamp>,
     pub has_email: Option<bool>,
     pub has_phone: Option<bool>,
+    /// `true`: the contacts in the trash (deleted, not yet purged) instead of the live ones.
+    /// Aggregates and exports leave the trash out whatever this says.
+    pub deleted: Option<bool>,
 }
 
 /// A validated filter, in the form the SQL needs.
@@ -78,6 +81,8 @@ pub struct FilterSql {
     pub updated_to: Option<Timestamp>,
     pub has_email: Option<bool>,
     pub has_phone: Option<bool>,
+    /// The trash instead of the live contacts (lists and counts only).
+    pub deleted: bool,
 }
 
 fn like_escape(text: &str) -> String {
@@ -147,6 +152,7 @@ impl ContactFilter {
             updated_to: self.updated_to,
             has_email: self.has_email,
             has_phone: self.has_phone,
+            deleted: self.deleted == Some(true),
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod ops;
 pub mod resolvers;
 pub mod rules;
 mod store;
+pub mod trash;
 
 pub use forms::Placement;
 pub use model::{Contact, ContactStatus};

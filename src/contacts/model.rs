@@ -69,6 +69,10 @@ pub struct Contact {
     pub created_by: Option<UserId>,
     #[graphql(skip)]
     pub updated_by: Option<UserId>,
+    /// When the contact was moved to the trash; null for a live contact.
+    pub deleted_at: Option<Timestamp>,
+    #[graphql(skip)]
+    pub deleted_by: Option<UserId>,
 }
 
 #[ComplexObject]

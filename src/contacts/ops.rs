@@ -181,15 +181,46 @@ pub async fn update(
     Ok(updated)
 }
 
-/// Deletes a contact with its details, account links, history and document rows; returns the
-/// storage keys of its documents, whose bytes the caller deletes after commit.
-pub async fn delete(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Vec<String>> {
+/// Moves a contact to the trash: from then on it is left out of every read (lists, counts,
+/// aggregates, exports, nested fields, downloads) until it is restored or purged. Its details,
+/// history and documents stay as they are.
+pub async fn delete(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<()> {
     find_changeable(c, viewer, id).await?;
-    // Lock the contact first: an upload committing meanwhile would otherwise add a document
-    // whose bytes this delete never hears of.
-    store::touch_contact(c, id, None, viewer.user_id).await?;
+    store::trash_contact(c, id, viewer.user_id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    Ok(())
+}
+
+/// Takes a contact out of the trash, as it was when it was deleted.
+pub async fn restore(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Contact> {
+    let trashed = store::find_trashed(c, viewer, id)
+        .await?
+        .ok_or_else(|| not_found(id))?;
+    viewer.may_change_contact(trashed.owner_id)?;
+    store::restore_contact(c, id, viewer.user_id).await
+}
+
+/// Deletes a contact in the trash for good, with its details, account links, history and
+/// document rows; returns the storage keys of its documents, whose bytes the caller deletes
+/// after commit. A live contact must be deleted (moved to the trash) first.
+pub async fn purge(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Vec<String>> {
+    let Some(trashed) = store::find_trashed(c, viewer, id).await? else {
+        return Err(match store::find_contact(c, viewer, id).await? {
+            Some(_) => AppError::Conflict(
+                "the contact is not in the trash; delete it first (deleteContact)".into(),
+            ),
+            None => not_found(id),
+        });
+    };
+    viewer.may_purge(trashed.owner_id)?;
+    Ok(purge_locked(c, id).await?)
+}
+
+/// Deletes a contact whose row the transaction has locked, and returns its documents' keys.
+pub async fn purge_locked(c: &mut Conn, id: ContactId) -> AppResult<Vec<String>> {
     let keys = crate::documents::storage_keys_of_contact(c, id).await?;
-    store::delete_contact(c, id).await?;
+    store::purge_contact(c, id).await?;
     Ok(keys)
 }
 

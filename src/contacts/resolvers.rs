@@ -189,12 +189,33 @@ impl ContactsMutation {
             .await
     }
 
-    /// Deletes a contact with its details, account links and history.
+    /// Moves a contact to the trash: it is left out of every query, list, aggregate and export
+    /// until `restoreContact`; `purgeContact` (or the trash retention) deletes it for good.
     async fn delete_contact(&self, ctx: &Context<'_>, id: ID) -> AppResult<ID> {
         let id = record_id::<ContactId>(&id)?;
         let viewer = viewer(ctx);
-        let keys = db(ctx)
+        db(ctx)
             .transaction(async move |c| ops::delete(c, viewer, id).await)
+            .await?;
+        Ok(id.to_id())
+    }
+
+    /// Takes a contact out of the trash, with its details, history and documents.
+    async fn restore_contact(&self, ctx: &Context<'_>, id: ID) -> AppResult<Contact> {
+        let id = record_id::<ContactId>(&id)?;
+        let viewer = viewer(ctx);
+        db(ctx)
+            .transaction(async move |c| ops::restore(c, viewer, id).await)
+            .await
+    }
+
+    /// Deletes a contact in the trash for good, with its details, history and documents
+    /// (MANAGER or ADMIN).
+    async fn purge_contact(&self, ctx: &Context<'_>, id: ID) -> AppResult<ID> {
+        let id = record_id::<ContactId>(&id)?;
+        let viewer = viewer(ctx);
+        let keys = db(ctx)
+            .transaction(async move |c| ops::purge(c, viewer, id).await)
             .await?;
         // The rows went with the contact; now the bytes they pointed at.
         ctx.data_unchecked::<DocumentStorage>()

@@ -7,7 +7,7 @@ use diesel_async::RunQueryDsl;
 use super::forms::{ContactChanges, Placement};
 use super::model::Contact;
 use crate::db::Conn;
-use crate::db::schema::{accounts, contact_accounts, contacts};
+use crate::db::schema::{accounts, contact_accounts, contact_records, contacts};
 use crate::error::{AppError, AppResult};
 use crate::ids::{AccountId, ContactId, UserId};
 use crate::settings::model::Account;
@@ -48,19 +48,19 @@ pub async fn update_contact(
     let (check, version) = (expected.is_some(), expected.unwrap_or(0));
     let now = Timestamp::now();
     let updated = with_conn!(conn, |c| diesel::update(
-        contacts::table.find(id).filter(
-            contacts::version
+        live_record(id).filter(
+            contact_records::version
                 .eq(version)
                 .or(diesel::IntoSql::into_sql::<diesel::sql_types::Bool>(!check))
         )
     )
     .set((
         changes,
-        contacts::version.eq(contacts::version + 1),
-        contacts::updated_at.eq(now),
-        contacts::updated_by.eq(actor),
+        contact_records::version.eq(contact_records::version + 1),
+        contact_records::updated_at.eq(now),
+        contact_records::updated_by.eq(actor),
     ))
-    .returning(Contact::as_returning())
+    .returning(contact_records::all_columns)
     .get_result(c)
     .await
     .optional())?;
@@ -89,12 +89,100 @@ pub async fn touch_contact(
     update_contact(conn, id, &ContactChanges::default(), expected, actor).await
 }
 
-pub async fn delete_contact(conn: &mut Conn, id: ContactId) -> AppResult<()> {
+/// The row of a live contact, to change it (`contacts` is a view; writes go to the table).
+fn live_record(
+    id: ContactId,
+) -> diesel::dsl::Filter<diesel::dsl::Find<contact_records::table, ContactId>, diesel::dsl::IsNull<contact_records::deleted_at>>
+{
+    contact_records::table
+        .find(id)
+        .filter(contact_records::deleted_at.is_null())
+}
+
+/// Moves a live contact to the trash, bumping its version; `None` when there is no such
+/// live contact.
+pub async fn trash_contact(
+    conn: &mut Conn,
+    id: ContactId,
+    actor: Option<UserId>,
+) -> AppResult<Option<Contact>> {
+    let now = Timestamp::now();
+    Ok(with_conn!(conn, |c| diesel::update(live_record(id))
+        .set((
+            contact_records::deleted_at.eq(now),
+            contact_records::deleted_by.eq(actor),
+            contact_records::version.eq(contact_records::version + 1),
+            contact_records::updated_at.eq(now),
+            contact_records::updated_by.eq(actor),
+        ))
+        .returning(contact_records::all_columns)
+        .get_result(c)
+        .await
+        .optional())?)
+}
+
+/// A contact in the trash that the viewer could see if it were live, locked until commit.
+pub async fn find_trashed(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    id: ContactId,
+) -> AppResult<Option<Contact>> {
+    // Locking by writing: `FOR UPDATE` is PostgreSQL-only, and SQLite writers queue anyway.
+    let found: Option<Contact> = with_conn!(conn, |c| diesel::update(
+        contact_records::table
+            .find(id)
+            .filter(contact_records::deleted_at.is_not_null())
+    )
+    .set(contact_records::version.eq(contact_records::version))
+    .returning(contact_records::all_columns)
+    .get_result(c)
+    .await
+    .optional())?;
+    Ok(found.filter(|contact| viewer.sees(contact.company_id)))
+}
+
+/// Takes a contact out of the trash, bumping its version.
+pub async fn restore_contact(
+    conn: &mut Conn,
+    id: ContactId,
+    actor: Option<UserId>,
+) -> AppResult<Contact> {
+    let now = Timestamp::now();
+    Ok(with_conn!(conn, |c| diesel::update(contact_records::table.find(id))
+        .set((
+            contact_records::deleted_at.eq(None::<Timestamp>),
+            contact_records::deleted_by.eq(None::<UserId>),
+            contact_records::version.eq(contact_records::version + 1),
+            contact_records::updated_at.eq(now),
+            contact_records::updated_by.eq(actor),
+        ))
+        .returning(contact_records::all_columns)
+        .get_result(c)
+        .await)?)
+}
+
+/// Deletes a contact for good, live or trashed.
+pub async fn purge_contact(conn: &mut Conn, id: ContactId) -> AppResult<()> {
     // Details, account links and history go with it (ON DELETE CASCADE).
-    with_conn!(conn, |c| diesel::delete(contacts::table.find(id))
+    with_conn!(conn, |c| diesel::delete(contact_records::table.find(id))
         .execute(c)
         .await)?;
     Ok(())
+}
+
+/// Contacts in the trash since before `cutoff`, oldest first, at most `limit`.
+pub async fn trashed_before(
+    conn: &mut Conn,
+    cutoff: Timestamp,
+    limit: i64,
+) -> AppResult<Vec<ContactId>> {
+    Ok(with_conn!(conn, |c| contact_records::table
+        .filter(contact_records::deleted_at.lt(cutoff))
+        .order((contact_records::deleted_at, contact_records::id))
+        .select(contact_records::id)
+        .limit(limit)
+        .load(c)
+        .await)?)
 }
 
 /// An account with the contact it is assigned to, for the `accounts` loader.
@@ -420,6 +508,10 @@ macro_rules! filtered_contacts {
                 query.filter(diesel::dsl::not(any))
             };
         }
+        if f.deleted {
+            // Only `contact_records` has deleted rows (see `on_contacts_of!`).
+            query = query.filter(contacts::deleted_at.is_not_null());
+        }
         if let Some(has) = f.has_phone {
             let any = diesel::dsl::exists(
                 contact_phones::table.filter(contact_phones::contact_id.eq(contacts::id)),
@@ -432,6 +524,21 @@ macro_rules! filtered_contacts {
         }
         query
     }};
+}
+
+/// `$body` with `contacts` naming the trash (`contact_records`, which `filtered_contacts!`
+/// then limits to deleted rows) when `$deleted`, else the live contacts (the view). Rows are
+/// selected with `contacts::all_columns`: both have the columns of [`Contact`] in its order.
+macro_rules! on_contacts_of {
+    ($deleted:expr, $body:expr) => {
+        if $deleted {
+            use $crate::db::schema::contact_records as contacts;
+            $body
+        } else {
+            use $crate::db::schema::contacts;
+            $body
+        }
+    };
 }
 
 /// Orders a boxed contacts query by a non-null column and keeps the rows after the cursor.
@@ -588,7 +695,7 @@ pub async fn list_contacts(
             .ok()
             .map(|s| (s, id))
     });
-    Ok(with_conn!(conn, |c| {
+    Ok(on_contacts_of!(page.filter.deleted, with_conn!(conn, |c| {
         let mut query = filtered_contacts!(viewer, &page.filter);
         match page.order.field {
             ContactOrderField::Name => {
@@ -648,10 +755,10 @@ pub async fn list_contacts(
         }
         query
             .limit(fetch)
-            .select(Contact::as_select())
-            .load(c)
+            .select(contacts::all_columns)
+            .load::<Contact>(c)
             .await
-    })?)
+    }))?)
 }
 
 pub async fn count_contacts(
@@ -659,10 +766,13 @@ pub async fn count_contacts(
     viewer: &Viewer,
     filter: &FilterSql,
 ) -> AppResult<i64> {
-    Ok(with_conn!(conn, |c| filtered_contacts!(viewer, filter)
-        .select(count_star())
-        .get_result::<i64>(c)
-        .await)?)
+    Ok(on_contacts_of!(
+        filter.deleted,
+        with_conn!(conn, |c| filtered_contacts!(viewer, filter)
+            .select(count_star())
+            .get_result::<i64>(c)
+            .await)
+    )?)
 }
 
 /// Contacts per status, for the Open/Closed dashboard (one count per status: boxed queries
@@ -798,11 +908,9 @@ pub async fn place_on_step(
     id: ContactId,
     placement: &Placement,
 ) -> AppResult<Contact> {
-    Ok(with_conn!(conn, |c| diesel::update(
-        contacts::table.find(id)
-    )
+    Ok(with_conn!(conn, |c| diesel::update(live_record(id))
     .set(placement)
-    .returning(Contact::as_returning())
+    .returning(contact_records::all_columns)
     .get_result(c)
     .await)?)
 }

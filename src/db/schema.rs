@@ -114,6 +114,8 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// The live contacts: a view of `contact_records` without the trash. Read from it; write
+    /// to `contact_records`.
     contacts (id) {
         id -> BigInt,
         name -> Text,
@@ -132,6 +134,33 @@ diesel::table! {
         updated_at -> Timestamp,
         created_by -> Nullable<BigInt>,
         updated_by -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// Every contact, the trash (`deleted_at` set) included.
+    contact_records (id) {
+        id -> BigInt,
+        name -> Text,
+        full_name -> Nullable<Text>,
+        scoring -> Nullable<Double>,
+        company_id -> Nullable<BigInt>,
+        segmentation_id -> Nullable<BigInt>,
+        reason_code_id -> Nullable<BigInt>,
+        owner_id -> Nullable<BigInt>,
+        lifecycle_template_id -> Nullable<BigInt>,
+        current_step_id -> Nullable<BigInt>,
+        status -> Text,
+        stage_changed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        created_by -> Nullable<BigInt>,
+        updated_by -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
+        deleted_by -> Nullable<BigInt>,
     }
 }
 
@@ -320,6 +349,7 @@ diesel::joinable!(contact_phones -> detail_types (type_id));
 diesel::joinable!(contact_addresses -> detail_types (type_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    contact_records,
     companies,
     users,
     segmentations,

@@ -420,6 +420,8 @@ mod tests {
             updated_at: now,
             created_by: None,
             updated_by: None,
+            deleted_at: None,
+            deleted_by: None,
         };
         use async_graphql::resolver_utils::EnumType as _;
         for column in ContactColumn::items() {

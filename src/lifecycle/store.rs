@@ -857,12 +857,18 @@ struct StepDwell {
 }
 
 impl FunnelScope {
-    /// ` AND column IN (…)` limiting `column` to contacts the viewer sees (of the filtered
-    /// companies); nothing when neither limits them.
+    /// ` AND column IN (…)` limiting `column` to live contacts the viewer sees (of the filtered
+    /// companies); when neither limits them, ` AND column NOT IN (…)` leaving out the trash
+    /// (small, where the live contacts are many).
     fn push_contact_scope(&self, sql: &mut Sql, viewer: &Viewer, column: &str) {
         let open = format!(" AND {column} IN (SELECT c.id FROM contacts c WHERE ");
         if raw::push_contact_company_conditions(sql, &open, viewer, self.company_ids.as_deref()) {
             sql.push(")");
+        } else {
+            sql.push(&format!(
+                " AND {column} NOT IN (SELECT r.id FROM contact_records r \
+                 WHERE r.deleted_at IS NOT NULL)"
+            ));
         }
     }
 

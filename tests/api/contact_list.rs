@@ -85,8 +85,8 @@ async fn known_data(app: &TestApp) -> Known {
     let lost = id_number(&app.step_id("Closed – Lost").await);
     let need = id_number(&app.reason_code_id("Need").await);
     app.exec_sql(&format!(
-        "UPDATE contacts SET status = 'WON', current_step_id = {won} WHERE name = 'Bob'; \
-         UPDATE contacts SET status = 'LOST', current_step_id = {lost}, reason_code_id = {need} WHERE name = 'carol';",
+        "UPDATE contact_records SET status = 'WON', current_step_id = {won} WHERE name = 'Bob'; \
+         UPDATE contact_records SET status = 'LOST', current_step_id = {lost}, reason_code_id = {need} WHERE name = 'carol';",
     ))
     .await;
     Known {

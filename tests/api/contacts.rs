@@ -355,7 +355,7 @@ api_test!(
 );
 
 api_test!(
-    async fn deleting_a_contact_removes_everything_it_owns(app) {
+    async fn purging_a_deleted_contact_removes_everything_it_owns(app) {
         let id = ContactBuilder::new("Ada")
             .email("a@x.io")
             .phone("+351912345678")
@@ -373,12 +373,20 @@ api_test!(
             .data("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": id }))
             .await;
         assert_eq!(deleted["deleteContact"], id);
-        for table in ["contacts", "contact_emails", "contact_phones", "contact_addresses", "contact_bank_accounts", "contact_accounts", "stage_transitions"] {
+        // In the trash, everything is kept.
+        for table in ["contact_records", "contact_emails", "contact_phones", "contact_addresses", "contact_bank_accounts", "contact_accounts", "stage_transitions"] {
+            assert_eq!(app.count(table).await, 1, "{table}");
+        }
+        let purged = app
+            .data("mutation($id: ID!) { purgeContact(id: $id) }", json!({ "id": id }))
+            .await;
+        assert_eq!(purged["purgeContact"], id);
+        for table in ["contact_records", "contact_emails", "contact_phones", "contact_addresses", "contact_bank_accounts", "contact_accounts", "stage_transitions"] {
             assert_eq!(app.count(table).await, 0, "{table}");
         }
         assert_eq!(app.count("accounts").await, 1, "the account itself stays");
         let again = app
-            .graphql("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": id }))
+            .graphql("mutation($id: ID!) { purgeContact(id: $id) }", json!({ "id": id }))
             .await;
         assert_eq!(again.code(), "NOT_FOUND");
     }

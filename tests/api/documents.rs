@@ -219,7 +219,7 @@ api_test!(
     async fn deleting_removes_rows_and_bytes(app) {
         let contact = ContactBuilder::new("Ada").create_id(&app).await;
         let first = app.uploaded(&contact, "a.pdf", PDF).await;
-        app.uploaded(&contact, "b.png", PNG).await;
+        let second = app.uploaded(&contact, "b.png", PNG).await;
         assert_eq!(app.stored_files().len(), 2);
 
         let deleted = app
@@ -236,8 +236,14 @@ api_test!(
             .await;
         assert_eq!(again.code(), "NOT_FOUND");
 
+        let shown = get(&app, second["downloadUrl"].as_str().expect("url"), &[]).await;
+        assert_eq!(shown.status, StatusCode::OK);
         app.data("mutation($id: ID!) { deleteContact(id: $id) }", json!({ "id": contact })).await;
-        assert!(app.stored_files().is_empty(), "a deleted contact takes its bytes along");
+        assert_eq!(app.stored_files().len(), 1, "a contact in the trash keeps its bytes");
+        let hidden = get(&app, second["downloadUrl"].as_str().expect("url"), &[]).await;
+        assert_eq!(hidden.status, StatusCode::NOT_FOUND, "a trashed contact's documents are not served");
+        app.data("mutation($id: ID!) { purgeContact(id: $id) }", json!({ "id": contact })).await;
+        assert!(app.stored_files().is_empty(), "a purged contact takes its bytes along");
         assert_eq!(app.count("contact_documents").await, 0);
 
         for url in ["/documents/Document:999", "/documents/Contact:1", "/documents/nonsense"] {

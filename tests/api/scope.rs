@@ -209,6 +209,8 @@ fn probes() -> Vec<Probe> {
             "BAD_USER_INPUT ownerId",
         ),
         refused("deleteContact", "mutation($id: ID!) { deleteContact(id: $id) }", contact_b.clone(), NOT_FOUND),
+        refused("restoreContact", "mutation($id: ID!) { restoreContact(id: $id) { id } }", contact_b.clone(), NOT_FOUND),
+        refused("purgeContact", "mutation($id: ID!) { purgeContact(id: $id) }", contact_b.clone(), NOT_FOUND),
         refused(
             "setContactAccounts",
             "mutation($id: ID!) { setContactAccounts(contactId: $id, accountIds: []) { id } }",
