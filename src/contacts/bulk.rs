@@ -218,7 +218,8 @@ async fn insert_pg(
             ids.extend(contacts.iter().map(|contact| contact.id));
             inserted.contacts.extend(contacts);
         } else {
-            let batch_ids: Vec<ContactId> = insert.returning(contact_records::id).get_results(c).await?;
+            let batch_ids: Vec<ContactId> =
+                insert.returning(contact_records::id).get_results(c).await?;
             ids.extend(batch_ids);
         }
     }
@@ -292,7 +293,9 @@ mod blocking {
         for rows in rows {
             let insert = diesel::insert_into(contact_records::table).values(&rows.contact);
             if returning == Returning::Rows {
-                let contact: Contact = insert.returning(contact_records::all_columns).get_result(c)?;
+                let contact: Contact = insert
+                    .returning(contact_records::all_columns)
+                    .get_result(c)?;
                 details.push(contact.id, rows);
                 inserted.contacts.push(contact);
             } else {

@@ -214,7 +214,7 @@ pub async fn purge(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<Ve
         });
     };
     viewer.may_purge(trashed.owner_id)?;
-    Ok(purge_locked(c, id).await?)
+    purge_locked(c, id).await
 }
 
 /// Deletes a contact whose row the transaction has locked, and returns its documents' keys.

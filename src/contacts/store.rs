@@ -92,8 +92,10 @@ pub async fn touch_contact(
 /// The row of a live contact, to change it (`contacts` is a view; writes go to the table).
 fn live_record(
     id: ContactId,
-) -> diesel::dsl::Filter<diesel::dsl::Find<contact_records::table, ContactId>, diesel::dsl::IsNull<contact_records::deleted_at>>
-{
+) -> diesel::dsl::Filter<
+    diesel::dsl::Find<contact_records::table, ContactId>,
+    diesel::dsl::IsNull<contact_records::deleted_at>,
+> {
     contact_records::table
         .find(id)
         .filter(contact_records::deleted_at.is_null())
@@ -148,17 +150,19 @@ pub async fn restore_contact(
     actor: Option<UserId>,
 ) -> AppResult<Contact> {
     let now = Timestamp::now();
-    Ok(with_conn!(conn, |c| diesel::update(contact_records::table.find(id))
-        .set((
-            contact_records::deleted_at.eq(None::<Timestamp>),
-            contact_records::deleted_by.eq(None::<UserId>),
-            contact_records::version.eq(contact_records::version + 1),
-            contact_records::updated_at.eq(now),
-            contact_records::updated_by.eq(actor),
-        ))
-        .returning(contact_records::all_columns)
-        .get_result(c)
-        .await)?)
+    Ok(with_conn!(conn, |c| diesel::update(
+        contact_records::table.find(id)
+    )
+    .set((
+        contact_records::deleted_at.eq(None::<Timestamp>),
+        contact_records::deleted_by.eq(None::<UserId>),
+        contact_records::version.eq(contact_records::version + 1),
+        contact_records::updated_at.eq(now),
+        contact_records::updated_by.eq(actor),
+    ))
+    .returning(contact_records::all_columns)
+    .get_result(c)
+    .await)?)
 }
 
 /// Deletes a contact for good, live or trashed.
@@ -695,70 +699,73 @@ pub async fn list_contacts(
             .ok()
             .map(|s| (s, id))
     });
-    Ok(on_contacts_of!(page.filter.deleted, with_conn!(conn, |c| {
-        let mut query = filtered_contacts!(viewer, &page.filter);
-        match page.order.field {
-            ContactOrderField::Name => {
-                page_by_required!(
-                    query,
-                    contacts::name,
-                    ascending,
-                    required(text_cursor(&page.cursor))
-                )
+    Ok(on_contacts_of!(
+        page.filter.deleted,
+        with_conn!(conn, |c| {
+            let mut query = filtered_contacts!(viewer, &page.filter);
+            match page.order.field {
+                ContactOrderField::Name => {
+                    page_by_required!(
+                        query,
+                        contacts::name,
+                        ascending,
+                        required(text_cursor(&page.cursor))
+                    )
+                }
+                ContactOrderField::Status => {
+                    page_by_required!(query, contacts::status, ascending, status_cursor)
+                }
+                ContactOrderField::CreatedAt => {
+                    page_by_required!(
+                        query,
+                        contacts::created_at,
+                        ascending,
+                        required(time_cursor(&page.cursor))
+                    )
+                }
+                ContactOrderField::UpdatedAt => {
+                    page_by_required!(
+                        query,
+                        contacts::updated_at,
+                        ascending,
+                        required(time_cursor(&page.cursor))
+                    )
+                }
+                ContactOrderField::FullName => {
+                    page_by_optional!(
+                        query,
+                        contacts::full_name,
+                        ascending,
+                        nulls_last,
+                        text_cursor(&page.cursor)
+                    )
+                }
+                ContactOrderField::Scoring => {
+                    page_by_optional!(
+                        query,
+                        contacts::scoring,
+                        ascending,
+                        nulls_last,
+                        number_cursor(&page.cursor)
+                    )
+                }
+                ContactOrderField::StageChangedAt => {
+                    page_by_optional!(
+                        query,
+                        contacts::stage_changed_at,
+                        ascending,
+                        nulls_last,
+                        time_cursor(&page.cursor)
+                    )
+                }
             }
-            ContactOrderField::Status => {
-                page_by_required!(query, contacts::status, ascending, status_cursor)
-            }
-            ContactOrderField::CreatedAt => {
-                page_by_required!(
-                    query,
-                    contacts::created_at,
-                    ascending,
-                    required(time_cursor(&page.cursor))
-                )
-            }
-            ContactOrderField::UpdatedAt => {
-                page_by_required!(
-                    query,
-                    contacts::updated_at,
-                    ascending,
-                    required(time_cursor(&page.cursor))
-                )
-            }
-            ContactOrderField::FullName => {
-                page_by_optional!(
-                    query,
-                    contacts::full_name,
-                    ascending,
-                    nulls_last,
-                    text_cursor(&page.cursor)
-                )
-            }
-            ContactOrderField::Scoring => {
-                page_by_optional!(
-                    query,
-                    contacts::scoring,
-                    ascending,
-                    nulls_last,
-                    number_cursor(&page.cursor)
-                )
-            }
-            ContactOrderField::StageChangedAt => {
-                page_by_optional!(
-                    query,
-                    contacts::stage_changed_at,
-                    ascending,
-                    nulls_last,
-                    time_cursor(&page.cursor)
-                )
-            }
-        }
-        query
-            .limit(fetch)
-            .select(contacts::all_columns)
-            .load::<Contact>(c)
-            .await
-    }))?)
+            query
+                .limit(fetch)
+                .select(contacts::all_columns)
+                .load::<Contact>(c)
+                .await
+        })
+    )?)
 }
 
 pub async fn count_contacts(
@@ -909,10 +916,10 @@ pub async fn place_on_step(
     placement: &Placement,
 ) -> AppResult<Contact> {
     Ok(with_conn!(conn, |c| diesel::update(live_record(id))
-    .set(placement)
-    .returning(contact_records::all_columns)
-    .get_result(c)
-    .await)?)
+        .set(placement)
+        .returning(contact_records::all_columns)
+        .get_result(c)
+        .await)?)
 }
 
 /// For each of `emails` (compared case-insensitively) that a contact the viewer sees has, the

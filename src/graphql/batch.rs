@@ -68,7 +68,9 @@ impl BatchGate {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // The locks guard plain bookkeeping; a panic while holding one leaves it consistent.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// The waker the request runs under: it records that the request was woken (by itself during a

@@ -17,4 +17,5 @@ mod schema;
 mod scope;
 mod settings;
 mod stages;
+mod trash;
 mod websocket;
