@@ -1,6 +1,7 @@
 //! Rapport: a GraphQL API server for the Contacts part of a sales CRM.
 
 pub mod analytics;
+pub mod audit;
 pub mod auth;
 pub mod company;
 pub mod config;

@@ -171,6 +171,27 @@ impl Contact {
             .collect())
     }
 
+    /// Who changed the contact and its details, accounts, documents and stage, and how, newest
+    /// first.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> async_graphql::Result<crate::audit::model::AuditEntryConnection> {
+        let mut v = crate::validation::Validator::new();
+        let (limit, after) = crate::audit::model::page_args(&mut v, first, after.as_deref());
+        v.finish()?;
+        let entries = load_list(ctx, crate::audit::loaders::ChangesOf(self.id)).await?;
+        let start = after.map_or(0, |id| entries.partition_point(|e| e.id >= id));
+        let page = entries.into_iter().skip(start).take(limit + 1).collect();
+        Ok(crate::audit::model::AuditEntryConnection::of(
+            page,
+            limit,
+            after.is_some(),
+        ))
+    }
+
     /// The contact's stage transitions, newest first.
     async fn stage_history(
         &self,

@@ -1,6 +1,7 @@
 //! The data layer: one pool of either backend, the `with_conn!` dispatch that compiles a query
 //! once per backend, transactions (serialised on SQLite), migrations and the shared schema.
 
+pub mod audit;
 pub mod loader;
 pub mod migrate;
 pub mod raw;
@@ -105,6 +106,8 @@ impl Default for DbOptions {
 #[derive(Clone)]
 pub struct Db {
     pools: Arc<Pools>,
+    /// Who the audit trail names for what this handle's transactions change.
+    audit: audit::Actor,
 }
 
 enum Pools {
@@ -155,10 +158,27 @@ impl Conn {
     /// fails (or always, without `keep`), so one part of a batch can fail without the rest. A
     /// failed rollback is logged and `work`'s own result returned (a connection left in a
     /// broken transaction fails its next statement, and the pool discards it).
-    #[allow(clippy::manual_async_fn)]
     pub fn savepoint<'a, R, F>(
         &'a mut self,
         keep: bool,
+        work: F,
+    ) -> impl Future<Output = AppResult<R>> + Send + 'a
+    where
+        for<'c> F: AsyncFnOnce(&'c mut Conn) -> AppResult<R>
+            + TxFn<&'c mut Conn, AppResult<R>, Fut: Send>
+            + Send
+            + 'a,
+        R: Send + 'a,
+    {
+        self.run(keep, None, work)
+    }
+
+    /// [`Conn::savepoint`], naming `actor` to the audit trail first when it opens a transaction.
+    #[allow(clippy::manual_async_fn)]
+    fn run<'a, R, F>(
+        &'a mut self,
+        keep: bool,
+        actor: Option<audit::Actor>,
         work: F,
     ) -> impl Future<Output = AppResult<R>> + Send + 'a
     where
@@ -172,7 +192,14 @@ impl Conn {
             // Inside a transaction diesel's transaction manager makes these SAVEPOINT, RELEASE
             // SAVEPOINT and ROLLBACK TO SAVEPOINT.
             self.begin().await?;
-            let result = work(self).await;
+            let named = match actor {
+                Some(actor) => audit::name(self, actor).await,
+                None => Ok(()),
+            };
+            let result = match named {
+                Ok(()) => work(self).await,
+                Err(error) => Err(error),
+            };
             if keep && result.is_ok() {
                 self.commit().await?;
             } else if let Err(rollback_error) = self.rollback().await {
@@ -245,11 +272,29 @@ impl Db {
         };
         let db = Self {
             pools: Arc::new(pools),
+            audit: audit::Actor::System,
         };
         db.ping()
             .await
             .map_err(|e| anyhow::anyhow!("cannot reach the database: {}", e.message()))?;
         Ok(db)
+    }
+
+    /// The same database, with `user` (none: the server itself) named as the actor of what
+    /// this handle's transactions change.
+    pub fn acting_as(&self, user: Option<crate::ids::UserId>) -> Self {
+        Self {
+            pools: Arc::clone(&self.pools),
+            audit: user.map_or(audit::Actor::System, audit::Actor::User),
+        }
+    }
+
+    /// The same database, writing no audit entries (the demo seed's generated history).
+    pub fn unaudited(&self) -> Self {
+        Self {
+            pools: Arc::clone(&self.pools),
+            audit: audit::Actor::Unaudited,
+        }
     }
 
     pub fn kind(&self) -> BackendKind {
@@ -302,7 +347,7 @@ impl Db {
     {
         async move {
             let mut conn = self.write_conn().await?;
-            conn.savepoint(true, work).await
+            conn.run(true, Some(self.audit), work).await
         }
     }
 

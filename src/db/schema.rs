@@ -2,6 +2,22 @@
 // enum-like columns are TEXT guarded by CHECK constraints in the migrations.
 
 diesel::table! {
+    /// Written by triggers only (migration `2026-12-07-000002_audit`).
+    audit_entries (id) {
+        id -> BigInt,
+        entity_type -> Text,
+        entity_id -> BigInt,
+        contact_id -> Nullable<BigInt>,
+        company_id -> Nullable<BigInt>,
+        action -> Text,
+        actor_id -> Nullable<BigInt>,
+        occurred_at -> Timestamp,
+        before -> Nullable<Text>,
+        after -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     companies (id) {
         id -> BigInt,
         name -> Text,
@@ -349,6 +365,7 @@ diesel::joinable!(contact_phones -> detail_types (type_id));
 diesel::joinable!(contact_addresses -> detail_types (type_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    audit_entries,
     contact_records,
     companies,
     users,

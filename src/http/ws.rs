@@ -163,6 +163,7 @@ async fn serve(
             tokio::spawn(batch);
         },
     ));
+    data.insert(state.db.acting_as(viewer.user_id));
     data.insert(viewer);
 
     // async-graphql writes into a channel; `forward` passes its messages on to the socket, and

@@ -6,6 +6,7 @@ pub mod node;
 use async_graphql::{MergedObject, MergedSubscription, Schema};
 
 use crate::analytics::resolvers::AnalyticsQuery;
+use crate::audit::resolvers::AuditQuery;
 use crate::contacts::resolvers::{ContactsMutation, ContactsQuery};
 use crate::db::Db;
 use crate::db::loader::Reader;
@@ -33,6 +34,7 @@ pub struct Query(
     TokensQuery,
     ExportQuery,
     ImportQuery,
+    AuditQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -105,6 +107,10 @@ pub async fn execute(
 ) -> async_graphql::Response {
     let gate = batch::BatchGate::default();
     let loaders = Reader::loaders(db.clone(), viewer.clone(), gate.spawner());
-    let request = request.data(viewer).data(loaders);
+    // What the request changes, the audit trail puts down to its viewer.
+    let request = request
+        .data(db.acting_as(viewer.user_id))
+        .data(viewer)
+        .data(loaders);
     gate.run(schema.execute(request)).await
 }

@@ -115,6 +115,18 @@ fn probes() -> Vec<Probe> {
         ),
         read("contactCounts", "{ contactCounts { total open closed won lost } }", json!({})),
         read(
+            "auditLog",
+            "{ auditLog(first: 200) { edges { node { entityType entityId contactId actor { name }
+                changes { field before after } } } } }",
+            json!({}),
+        ),
+        read(
+            "contacts",
+            "{ contacts { nodes { changes(first: 200) { edges { node { entityType entityId actor { name }
+                changes { field before after } } } } } } }",
+            json!({}),
+        ),
+        read(
             "contactCounts",
             "query($b: ID!) { contactCounts(filter: { companyIds: [$b] }) { total } }",
             json!({ "b": "@company_b" }),
