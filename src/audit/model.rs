@@ -181,7 +181,11 @@ pub fn page_args(
     use crate::validation::code;
     let max = crate::contacts::list::MAX_PAGE;
     if !(0..=max).contains(&first) {
-        v.push("first", code::OUT_OF_RANGE, format!("must be between 0 and {max}"));
+        v.push(
+            "first",
+            code::OUT_OF_RANGE,
+            format!("must be between 0 and {max}"),
+        );
     }
     let after = after.and_then(|raw| {
         let id = cursor_id(raw);

@@ -317,6 +317,7 @@ const FULL_PAGE: &str = "query($n: Int) { contacts(first: $n) { totalCount edges
     bankAccounts { id iban swift }
     documents { id fileName previewUrl uploadedBy { id } }
     primaryEmail { email } primaryPhone { number } primaryAddress { address }
+    changes(first: 5) { edges { node { entityType action actor { id } changes { field } } } }
 } } } }";
 
 api_test!(

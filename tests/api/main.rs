@@ -3,6 +3,7 @@
 mod support;
 
 mod access;
+mod audit;
 mod contact_list;
 mod contacts;
 mod documents;

@@ -70,6 +70,26 @@ impl TestApp {
         .await
     }
 
+    /// [`TestApp::uploaded`] with `Authorization: Bearer <token>`.
+    pub async fn uploaded_with(
+        &self,
+        token: &str,
+        contact: &str,
+        name: &str,
+        content: &[u8],
+    ) -> Value {
+        let mut request = multipart(
+            UPLOAD,
+            json!({ "contact": contact, "file": null }),
+            &[("variables.file", name, content)],
+        );
+        let bearer = format!("Bearer {token}").parse().expect("header value");
+        request.headers_mut().insert(header::AUTHORIZATION, bearer);
+        let body = self.send(request).await.json();
+        assert!(body["errors"].is_null(), "upload failed: {body}");
+        body["data"]["uploadContactDocument"].clone()
+    }
+
     /// Uploads a document, failing on any error, and returns it with the [`UPLOAD`] fields.
     pub async fn uploaded(&self, contact: &str, name: &str, content: &[u8]) -> Value {
         let body = self.upload(contact, name, content).await.json();
