@@ -9,6 +9,7 @@ pub mod contacts;
 pub mod db;
 pub mod demo;
 pub mod documents;
+pub mod duplicates;
 pub mod error;
 pub mod exports;
 pub mod graphql;

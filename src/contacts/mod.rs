@@ -22,6 +22,6 @@ pub use model::{Contact, ContactStatus};
 /// Puts a contact on a lifecycle step (the lifecycle records the move).
 pub use store::place_on_step;
 pub use store::{
-    AssignedAccount, addresses_of, contacts_by_email, count_all, emails_of, find_contact,
-    list_contacts, lower, lower_nullable, phones_of,
+    AssignedAccount, addresses_of, contacts_by_email, count_all, emails_of, filtered_ids,
+    find_contact, list_contacts, lower, lower_nullable, phones_of,
 };

@@ -768,6 +768,21 @@ pub async fn list_contacts(
     )?)
 }
 
+/// The ids of the live contacts matching `filter`, at most `limit`, by id.
+pub async fn filtered_ids(
+    conn: &mut Conn,
+    viewer: &Viewer,
+    filter: &FilterSql,
+    limit: i64,
+) -> AppResult<Vec<ContactId>> {
+    Ok(with_conn!(conn, |c| filtered_contacts!(viewer, filter)
+        .order(contacts::id)
+        .select(contacts::id)
+        .limit(limit)
+        .load(c)
+        .await)?)
+}
+
 pub async fn count_contacts(
     conn: &mut Conn,
     viewer: &Viewer,

@@ -12,6 +12,7 @@ use crate::db::Db;
 use crate::db::loader::Reader;
 use crate::documents::resolvers::DocumentsMutation;
 use crate::documents::{DocumentStorage, UrlSigner};
+use crate::duplicates::resolvers::DuplicatesQuery;
 use crate::exports::resolvers::ExportQuery;
 use crate::graphql::context::DefaultPhoneRegion;
 use crate::graphql::{access, batch, limits, persisted};
@@ -35,6 +36,7 @@ pub struct Query(
     ExportQuery,
     ImportQuery,
     AuditQuery,
+    DuplicatesQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -7,6 +7,7 @@ mod audit;
 mod contact_list;
 mod contacts;
 mod documents;
+mod duplicates;
 mod export;
 mod funnel;
 mod http;

@@ -115,6 +115,16 @@ fn probes() -> Vec<Probe> {
         ),
         read("contactCounts", "{ contactCounts { total open closed won lost } }", json!({})),
         read(
+            "contactDuplicates",
+            "query($id: ID!) { contactDuplicates(contactId: $id) { duplicate { name } matches { value } } }",
+            json!({ "id": "@contact_a" }),
+        ),
+        read(
+            "duplicateContacts",
+            "{ duplicateContacts(first: 200) { contact { name } duplicate { name } matches { value } } }",
+            json!({}),
+        ),
+        read(
             "auditLog",
             "{ auditLog(first: 200) { edges { node { entityType entityId contactId actor { name }
                 changes { field before after } } } } }",
@@ -797,8 +807,10 @@ async fn world(app: TestApp) -> (TestApp, World, String, String) {
     );
     ids.insert(
         "contact_a",
+        // Shares its phone number with Beacon's contact: a duplicate only Beacon's own see.
         ContactBuilder::new("Archway contact")
             .company(&company_a)
+            .phone("+34600000000")
             .create_id(&app)
             .await,
     );

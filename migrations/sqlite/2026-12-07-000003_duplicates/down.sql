@@ -1,0 +1,3 @@
+DROP INDEX contact_bank_accounts_iban_idx;
+DROP INDEX contact_phones_number_idx;
+DROP INDEX contact_emails_lower_email_idx;
