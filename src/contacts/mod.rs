@@ -9,6 +9,7 @@ pub mod input;
 pub mod known;
 pub mod list;
 pub mod loaders;
+pub mod merge;
 pub mod model;
 pub mod ops;
 pub mod resolvers;

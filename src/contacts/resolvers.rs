@@ -224,6 +224,44 @@ impl ContactsMutation {
         Ok(id.to_id())
     }
 
+    /// Merges duplicates into `survivorId`: their emails, phones, addresses and bank accounts
+    /// (exact duplicates dropped), accounts, documents and stage history move to it, its empty
+    /// fields are filled from them in order, one primary per kind stays, and they go to the
+    /// trash; the audit trail records it as MERGE. `dryRun` answers the same without changing
+    /// anything. `expectedVersion` is the survivor's.
+    async fn merge_contacts(
+        &self,
+        ctx: &Context<'_>,
+        survivor_id: ID,
+        merged_ids: Vec<ID>,
+        dry_run: Option<bool>,
+        expected_version: Option<i64>,
+    ) -> AppResult<super::merge::ContactMerge> {
+        let dry_run = dry_run.unwrap_or(false);
+        let mut v = Validator::new();
+        let survivor = v.id::<ContactId>("survivorId", &survivor_id);
+        let merged: Vec<Option<ContactId>> = merged_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| v.id::<ContactId>(&format!("mergedIds[{i}]"), id))
+            .collect();
+        super::merge::check_ids(&mut v, survivor, &merged);
+        let survivor = v.require(survivor)?;
+        v.finish()?;
+        let merged: Vec<ContactId> = merged.into_iter().flatten().collect();
+        let viewer = viewer(ctx);
+        db(ctx)
+            .transaction(async move |c| {
+                let merge = async |c: &mut crate::db::Conn| {
+                    super::merge::merge(c, viewer, survivor, &merged, expected_version, dry_run)
+                        .await
+                };
+                // A dry run is undone whatever happens; its answer was read before.
+                c.savepoint(!dry_run, merge).await
+            })
+            .await
+    }
+
     /// Replaces the accounts a contact is assigned to.
     async fn set_contact_accounts(
         &self,

@@ -957,3 +957,105 @@ pub async fn contacts_by_email(
     // Highest id first, so the lowest is inserted last and stays.
     Ok(found.into_iter().collect())
 }
+
+// ---- merging ----------------------------------------------------------------------------------
+
+/// Moves the details, account links and documents of `merged` to `survivor`: exact duplicates
+/// of what the survivor has by then (the same email case-insensitively, phone number, IBAN,
+/// address) are dropped, the rest moves as non-primary, and account links the survivor lacks are
+/// added. Then each kind the survivor has without a primary gets its oldest as primary.
+pub async fn move_details(
+    conn: &mut Conn,
+    merged: ContactId,
+    survivor: ContactId,
+) -> AppResult<()> {
+    use crate::db::raw::Sql;
+    let same_address = "COALESCE(s.address, '') = COALESCE(d.address, '') \
+        AND COALESCE(s.country, '') = COALESCE(d.country, '') \
+        AND COALESCE(s.state, '') = COALESCE(d.state, '') \
+        AND COALESCE(s.city, '') = COALESCE(d.city, '') \
+        AND COALESCE(s.zip_code, '') = COALESCE(d.zip_code, '') \
+        AND COALESCE(s.locality, '') = COALESCE(d.locality, '')";
+    let kinds = [
+        ("contact_emails", "lower(s.email) = lower(d.email)", true),
+        ("contact_phones", "s.number = d.number", true),
+        ("contact_addresses", same_address, true),
+        ("contact_bank_accounts", "s.iban = d.iban", false),
+    ];
+    for (table, same, has_primary) in kinds {
+        let mut drop = Sql::new(conn.kind());
+        drop.push(&format!(
+            "DELETE FROM {table} WHERE id IN (SELECT d.id FROM {table} d WHERE d.contact_id = "
+        ))
+        .bind(merged.0)
+        .push(&format!(
+            " AND EXISTS (SELECT 1 FROM {table} s WHERE s.contact_id = "
+        ))
+        .bind(survivor.0)
+        .push(&format!(" AND {same}))"));
+        drop.execute(conn).await?;
+        let mut r#move = Sql::new(conn.kind());
+        r#move
+            .push(&format!("UPDATE {table} SET contact_id = "))
+            .bind(survivor.0);
+        if has_primary {
+            r#move.push(", is_primary = FALSE");
+        }
+        r#move.push(" WHERE contact_id = ").bind(merged.0);
+        r#move.execute(conn).await?;
+        if has_primary {
+            let mut primary = Sql::new(conn.kind());
+            primary
+                .push(&format!("UPDATE {table} SET is_primary = TRUE WHERE id = (SELECT min(id) FROM {table} WHERE contact_id = "))
+                .bind(survivor.0)
+                .push(&format!(") AND NOT EXISTS (SELECT 1 FROM {table} WHERE is_primary AND contact_id = "))
+                .bind(survivor.0)
+                .push(")");
+            primary.execute(conn).await?;
+        }
+    }
+    let mut links = Sql::new(conn.kind());
+    links
+        .push("INSERT INTO contact_accounts (contact_id, account_id, created_at, updated_at) SELECT ")
+        .bind(survivor.0)
+        .push(", d.account_id, d.created_at, d.updated_at FROM contact_accounts d WHERE d.contact_id = ")
+        .bind(merged.0)
+        .push(" AND d.account_id NOT IN (SELECT s.account_id FROM contact_accounts s WHERE s.contact_id = ")
+        .bind(survivor.0)
+        .push(")");
+    links.execute(conn).await?;
+    let mut unlink = Sql::new(conn.kind());
+    unlink
+        .push("DELETE FROM contact_accounts WHERE contact_id = ")
+        .bind(merged.0);
+    unlink.execute(conn).await?;
+    let mut documents = Sql::new(conn.kind());
+    documents
+        .push("UPDATE contact_documents SET contact_id = ")
+        .bind(survivor.0)
+        .push(" WHERE contact_id = ")
+        .bind(merged.0);
+    documents.execute(conn).await?;
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct RowCount {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// The rows of `table` (one with a `contact_id`) that belong to `contact`.
+pub async fn count_of_contact(
+    conn: &mut Conn,
+    table: &'static str,
+    contact: ContactId,
+) -> AppResult<i64> {
+    let mut sql = crate::db::raw::Sql::new(conn.kind());
+    sql.push(&format!(
+        "SELECT count(*) AS n FROM {table} WHERE contact_id = "
+    ))
+    .bind(contact.0);
+    let rows: Vec<RowCount> = sql.load(conn).await?;
+    Ok(rows.iter().map(|r| r.n).sum())
+}

@@ -38,6 +38,7 @@ impl Extension for LimitsExtension {
                     ErrorCode::GraphqlValidationFailed
                 } else if error.message.starts_with("Failed to parse")
                     || error.message.starts_with("Invalid value")
+                    || error.message.starts_with("Expected input type")
                 {
                     ErrorCode::BadUserInput
                 } else {

@@ -17,4 +17,6 @@ pub use model::StageTransition;
 pub use ops::Moved;
 pub use resolvers::publish;
 /// Reads other features make of lifecycle records, limited to the viewer's scope.
-pub use store::{NewTransition, announce, rebuild_progress, steps_by_ids, templates_by_ids};
+pub use store::{
+    NewTransition, adopt_history, announce, rebuild_progress, steps_by_ids, templates_by_ids,
+};

@@ -569,6 +569,46 @@ async fn step_rank(
     ))
 }
 
+/// Gives `survivor` the stage history of `merged` (a merge): their moves become its moves, and
+/// its progress along each lifecycle (overall and per month) takes theirs into account. The
+/// merged contacts' own progress goes.
+pub async fn adopt_history(
+    conn: &mut Conn,
+    merged: &[ContactId],
+    survivor: ContactId,
+) -> AppResult<()> {
+    let moves: Vec<(StepId, Timestamp)> = with_conn!(conn, |c| stage_transitions::table
+        .filter(stage_transitions::contact_id.eq_any(merged))
+        .order((stage_transitions::occurred_at, stage_transitions::id))
+        .select((
+            stage_transitions::to_step_id,
+            stage_transitions::occurred_at
+        ))
+        .load(c)
+        .await)?;
+    with_conn!(conn, |c| diesel::update(
+        stage_transitions::table.filter(stage_transitions::contact_id.eq_any(merged))
+    )
+    .set(stage_transitions::contact_id.eq(survivor))
+    .execute(c)
+    .await)?;
+    with_conn!(conn, |c| diesel::delete(
+        lifecycle_progress::table.filter(lifecycle_progress::contact_id.eq_any(merged))
+    )
+    .execute(c)
+    .await)?;
+    with_conn!(conn, |c| diesel::delete(
+        lifecycle_monthly_progress::table
+            .filter(lifecycle_monthly_progress::contact_id.eq_any(merged))
+    )
+    .execute(c)
+    .await)?;
+    for (step, at) in moves {
+        advance_progress(conn, survivor, step, at).await?;
+    }
+    Ok(())
+}
+
 /// Records that the contact entered `step_id` at `at`: as its furthest step along the path, and
 /// as its furthest of that month, where it is further than any step entered before (lost steps
 /// are exits, not progress).

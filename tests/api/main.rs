@@ -13,6 +13,7 @@ mod funnel;
 mod http;
 mod import;
 mod lifecycle;
+mod merge;
 mod node;
 mod scale_out;
 mod schema;

@@ -234,6 +234,18 @@ fn probes() -> Vec<Probe> {
         refused("restoreContact", "mutation($id: ID!) { restoreContact(id: $id) { id } }", contact_b.clone(), NOT_FOUND),
         refused("purgeContact", "mutation($id: ID!) { purgeContact(id: $id) }", contact_b.clone(), NOT_FOUND),
         refused(
+            "mergeContacts",
+            "mutation($id: ID!) { mergeContacts(survivorId: $id, mergedIds: [\"Contact:999999\"]) { dryRun } }",
+            contact_b.clone(),
+            NOT_FOUND,
+        ),
+        refused(
+            "mergeContacts",
+            "mutation($id: ID!, $b: ID!) { mergeContacts(survivorId: $id, mergedIds: [$b], dryRun: true) { dryRun } }",
+            json!({ "id": "@contact_a", "b": "@contact_b" }),
+            "BAD_USER_INPUT mergedIds[0]",
+        ),
+        refused(
             "setContactAccounts",
             "mutation($id: ID!) { setContactAccounts(contactId: $id, accountIds: []) { id } }",
             contact_b.clone(),
