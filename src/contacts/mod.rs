@@ -23,6 +23,6 @@ pub use model::{Contact, ContactStatus};
 /// Puts a contact on a lifecycle step (the lifecycle records the move).
 pub use store::place_on_step;
 pub use store::{
-    AssignedAccount, addresses_of, contacts_by_email, count_all, emails_of, filtered_ids,
-    find_contact, list_contacts, lower, lower_nullable, phones_of,
+    AssignedAccount, addresses_of, contacts_by_email, contacts_by_ids, count_all, emails_of,
+    filtered_ids, find_contact, list_contacts, lower, lower_nullable, phones_of,
 };

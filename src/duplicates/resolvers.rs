@@ -119,11 +119,12 @@ async fn pairs(
         .collect();
     ids.sort();
     ids.dedup();
-    let contacts: HashMap<ContactId, Contact> = store::contacts_by_ids(conn, viewer, &ids)
-        .await?
-        .into_iter()
-        .map(|contact| (contact.id, contact))
-        .collect();
+    let contacts: HashMap<ContactId, Contact> =
+        crate::contacts::contacts_by_ids(conn, viewer, &ids)
+            .await?
+            .into_iter()
+            .map(|contact| (contact.id, contact))
+            .collect();
     Ok(candidates
         .into_iter()
         .filter_map(|candidate| {

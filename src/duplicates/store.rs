@@ -1,18 +1,14 @@
 //! The SQL of duplicate detection: what contacts share, in one statement per question.
 
-use diesel::prelude::*;
+use diesel::QueryableByName;
 use diesel::sql_types::{BigInt, Double, Text};
-use diesel_async::RunQueryDsl;
 
 use super::rules::{DuplicateReason, Match};
-use crate::contacts::Contact;
 use crate::db::raw::{self, Sql};
-use crate::db::schema::contacts;
 use crate::db::{BackendKind, Conn};
 use crate::error::AppResult;
 use crate::ids::ContactId;
 use crate::viewer::Viewer;
-use crate::with_conn;
 
 /// A name lower-cased without the characters of [`super::rules::IGNORED_IN_NAMES`].
 const NORMALISED_NAME: &str = "replace(replace(replace(replace(replace(lower({n}), ' ', ''), \
@@ -158,18 +154,4 @@ fn scope(
             .push_in(right_column, right.iter().map(|id| id.0));
     }
     raw::push_contact_company_conditions(sql, " AND ", viewer, None);
-}
-
-/// The live contacts with these ids the viewer sees.
-pub async fn contacts_by_ids(
-    conn: &mut Conn,
-    viewer: &Viewer,
-    ids: &[ContactId],
-) -> AppResult<Vec<Contact>> {
-    Ok(with_conn!(conn, |c| contacts::table
-        .filter(contacts::id.eq_any(ids))
-        .filter(crate::visible!(contacts::company_id, viewer))
-        .select(Contact::as_select())
-        .load(c)
-        .await)?)
 }
