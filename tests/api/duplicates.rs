@@ -92,3 +92,28 @@ api_test!(
         assert_eq!(paths, ["filter.companyIds[0]", "first"]);
     }
 );
+
+api_test!(
+    async fn near_names_are_similar_with_trigrams_only(app) {
+        let ada = ContactBuilder::new("Ada Lovelace").create_id(&app).await;
+        ContactBuilder::new("Ada Lovelac").create_id(&app).await;
+        ContactBuilder::new("Bob Smith").create_id(&app).await;
+        let found = app
+            .data(
+                &format!("query($id: ID!) {{ contactDuplicates(contactId: $id) {{ {PAIRS} }} }}"),
+                json!({ "id": ada }),
+            )
+            .await["contactDuplicates"]
+            .clone();
+        match app.db.kind() {
+            rapport::db::BackendKind::Postgres => {
+                assert_eq!(names(&found), [("Ada Lovelace".to_owned(), "Ada Lovelac".to_owned())]);
+                let score = found[0]["score"].as_f64().expect("score");
+                assert!(score > 0.3 && score < 0.6, "a name 0.6 times its similarity: {score}");
+            }
+            rapport::db::BackendKind::Sqlite => {
+                assert_eq!(found, json!([]), "normalised names differ");
+            }
+        }
+    }
+);
