@@ -14,10 +14,6 @@ use crate::viewer::Viewer;
 
 pub struct WriteGuard;
 
-/// Marks a request that came as `GET`: it may not run a mutation, whether its text came in the
-/// URL or from the persisted queries by its hash.
-pub struct ViaGet;
-
 impl ExtensionFactory for WriteGuard {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(WriteGuard)
@@ -34,21 +30,35 @@ impl Extension for WriteGuard {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if has_mutation(&document) && ctx.data_opt::<ViaGet>().is_some() {
-            let mut error = ServerError::new("mutations must be sent with POST", None);
-            set_code(&mut error, ErrorCode::GraphqlValidationFailed);
-            return Err(error);
-        }
-        if has_mutation(&document)
-            && let Some(viewer) = ctx.data_opt::<Viewer>()
-            && let Err(denied) = viewer.may_write()
-        {
-            let mut error = ServerError::new(denied.message(), None);
-            set_code(&mut error, ErrorCode::Forbidden);
-            return Err(error);
-        }
+        // A WebSocket message is never a GET.
+        check_writes(&document, false, ctx.data_opt::<Viewer>())?;
         Ok(document)
     }
+}
+
+/// Refuses a document with a mutation that came by GET (whether its text came in the URL or
+/// from the persisted queries by its hash), or whose viewer may not write.
+pub fn check_writes(
+    document: &ExecutableDocument,
+    via_get: bool,
+    viewer: Option<&Viewer>,
+) -> ServerResult<()> {
+    if !has_mutation(document) {
+        return Ok(());
+    }
+    if via_get {
+        let mut error = ServerError::new("mutations must be sent with POST", None);
+        set_code(&mut error, ErrorCode::GraphqlValidationFailed);
+        return Err(error);
+    }
+    if let Some(viewer) = viewer
+        && let Err(denied) = viewer.may_write()
+    {
+        let mut error = ServerError::new(denied.message(), None);
+        set_code(&mut error, ErrorCode::Forbidden);
+        return Err(error);
+    }
+    Ok(())
 }
 
 /// Whether any operation of the document is a mutation (a document mixing kinds is judged by

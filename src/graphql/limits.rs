@@ -32,23 +32,7 @@ struct LimitsExtension;
 impl Extension for LimitsExtension {
     async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
         let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            if !has_code(error) {
-                let code = if error.path.is_empty() {
-                    ErrorCode::GraphqlValidationFailed
-                } else if error.message.starts_with("Failed to parse")
-                    || error.message.starts_with("Invalid value")
-                    || error.message.starts_with("Expected input type")
-                {
-                    ErrorCode::BadUserInput
-                } else {
-                    tracing::error!(message = %error.message, "resolver error without a code");
-                    error.message = "internal server error".to_owned();
-                    ErrorCode::InternalServerError
-                };
-                set_code(error, code);
-            }
-        }
+        code_errors(&mut response.errors);
         response
     }
 
@@ -73,15 +57,7 @@ impl Extension for LimitsExtension {
             set_code(&mut error, code);
             error
         })?;
-        let aliases = count_aliases(&document);
-        if aliases > MAX_ALIASES {
-            let mut error = ServerError::new(
-                format!("Query uses {aliases} aliases; at most {MAX_ALIASES} are allowed."),
-                None,
-            );
-            set_code(&mut error, ErrorCode::QueryTooComplex);
-            return Err(error);
-        }
+        check_aliases(&document)?;
         Ok(document)
     }
 
@@ -104,6 +80,53 @@ impl Extension for LimitsExtension {
             errors
         })
     }
+}
+
+/// Gives every error of a response that has no code the one its kind needs: the engine's
+/// request errors (too deep, too complex, invalid) and argument errors, else (a resolver error
+/// without a code: a bug) INTERNAL_SERVER_ERROR with the message logged, not sent.
+pub fn code_errors(errors: &mut [ServerError]) {
+    for error in errors {
+        if has_code(error) {
+            continue;
+        }
+        let message = &error.message;
+        let code = if error.path.is_empty() {
+            if message.starts_with("The recursion depth")
+                || message.contains("directives")
+                || message.starts_with("Query is too complex")
+                || message.starts_with("Query is nested too deep")
+            {
+                ErrorCode::QueryTooComplex
+            } else {
+                ErrorCode::GraphqlValidationFailed
+            }
+        } else if message.starts_with("Failed to parse")
+            || message.starts_with("Invalid value")
+            || message.starts_with("Expected input type")
+        {
+            ErrorCode::BadUserInput
+        } else {
+            tracing::error!(message = %error.message, "resolver error without a code");
+            error.message = "internal server error".to_owned();
+            ErrorCode::InternalServerError
+        };
+        set_code(error, code);
+    }
+}
+
+/// Refuses a document with more than [`MAX_ALIASES`] aliased fields.
+pub fn check_aliases(document: &ExecutableDocument) -> ServerResult<()> {
+    let aliases = count_aliases(document);
+    if aliases > MAX_ALIASES {
+        let mut error = ServerError::new(
+            format!("Query uses {aliases} aliases; at most {MAX_ALIASES} are allowed."),
+            None,
+        );
+        set_code(&mut error, ErrorCode::QueryTooComplex);
+        return Err(error);
+    }
+    Ok(())
 }
 
 fn has_code(error: &ServerError) -> bool {

@@ -9,3 +9,4 @@ pub mod context;
 pub mod limits;
 pub mod order;
 pub mod persisted;
+pub mod prepare;

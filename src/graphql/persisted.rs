@@ -19,9 +19,15 @@ use crate::error::ErrorCode;
 /// Parsed documents kept by hash.
 const CAPACITY: usize = 4096;
 
-/// The persisted-query extension of async-graphql.
-pub fn persisted_queries() -> ApolloPersistedQueries<LruCacheStorage> {
-    ApolloPersistedQueries::new(LruCacheStorage::new(CAPACITY))
+/// The parsed documents, by the SHA-256 of their text: persisted queries, and over HTTP every
+/// query parsed recently.
+pub fn documents() -> LruCacheStorage {
+    LruCacheStorage::new(CAPACITY)
+}
+
+/// The persisted-query extension of async-graphql (the WebSocket schema's), over `documents`.
+pub fn persisted_queries(documents: LruCacheStorage) -> ApolloPersistedQueries<LruCacheStorage> {
+    ApolloPersistedQueries::new(documents)
 }
 
 /// Gives the persisted-query extension's errors (registered after this one) the codes clients

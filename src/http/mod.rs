@@ -25,7 +25,7 @@ use crate::db::Db;
 use crate::documents::{self, DocumentStorage, UrlSigner};
 use crate::error::ErrorCode;
 use crate::ids::{self, DocumentId, TypedId as _};
-use crate::schema::{self, AppSchema};
+use crate::schema::{self, Api};
 use crate::viewer::Viewer;
 
 mod serve;
@@ -50,7 +50,7 @@ pub struct Access {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub schema: AppSchema,
+    pub schema: Api,
     pub db: Db,
     pub settings: HttpSettings,
     pub documents: DocumentStorage,
@@ -238,7 +238,7 @@ async fn graphql_post(State(state): State<AppState>, headers: HeaderMap, body: B
             &format!("a request may carry at most {MAX_FILES} files"),
         );
     }
-    execute(&state, request, &headers, viewer).await
+    execute(&state, request, &headers, viewer, false).await
 }
 
 /// A plain sentence for a body that is not a GraphQL request (rather than the parser's words).
@@ -334,7 +334,6 @@ async fn graphql_get(
         Ok(request) => request,
         Err(why) => return bad_request(&why),
     };
-    let request = request.data(crate::graphql::access::ViaGet);
     if is_mutation(&request) {
         let mut response = error_response(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -346,7 +345,7 @@ async fn graphql_get(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    execute(&state, request, &headers, viewer).await
+    execute(&state, request, &headers, viewer, true).await
 }
 
 /// A document's bytes; `?inline=1` previews PDFs and raster images in the browser. A signed URL
@@ -473,10 +472,11 @@ async fn execute(
     request: async_graphql::Request,
     headers: &HeaderMap,
     viewer: Viewer,
+    via_get: bool,
 ) -> Response {
     let timeout: Duration = state.settings.request_timeout;
     let (query, operation) = (request.query.clone(), request.operation_name.clone());
-    let run = schema::execute(&state.schema, request, &state.db, viewer);
+    let run = schema::execute_as(&state.schema, request, &state.db, viewer, via_get);
     match tokio::time::timeout(timeout, run).await {
         Ok(mut response) => {
             crate::graphql::order::in_selection_order(

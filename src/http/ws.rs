@@ -197,7 +197,7 @@ async fn serve(
     let graphql = async_graphql_axum::GraphQLWebSocket::new_with_pair(
         to_graphql,
         incoming,
-        state.schema,
+        state.schema.sockets,
         protocol,
     )
     .with_data(data)

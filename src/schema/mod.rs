@@ -15,7 +15,9 @@ use crate::documents::{DocumentStorage, UrlSigner};
 use crate::duplicates::resolvers::DuplicatesQuery;
 use crate::exports::resolvers::ExportQuery;
 use crate::graphql::context::DefaultPhoneRegion;
-use crate::graphql::{access, batch, limits, persisted};
+use async_graphql::extensions::apollo_persisted_queries::LruCacheStorage;
+
+use crate::graphql::{access, batch, limits, persisted, prepare};
 use crate::imports::resolvers::{ImportMutation, ImportQuery, ImportSubscription};
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
@@ -65,10 +67,28 @@ fn builder() -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
     .limit_complexity(limits::MAX_COMPLEXITY)
     .limit_recursive_depth(limits::MAX_DEPTH * 2)
     .limit_directives(10)
-    .extension(limits::Limits)
-    .extension(persisted::PersistedQueryCodes)
-    .extension(persisted::persisted_queries())
-    .extension(access::WriteGuard)
+}
+
+/// The checks of `graphql::prepare` as async-graphql extensions, for the WebSocket schema.
+fn with_extensions(
+    builder: async_graphql::SchemaBuilder<Query, Mutation, Subscription>,
+    documents: LruCacheStorage,
+) -> async_graphql::SchemaBuilder<Query, Mutation, Subscription> {
+    builder
+        .extension(limits::Limits)
+        .extension(persisted::PersistedQueryCodes)
+        .extension(persisted::persisted_queries(documents))
+        .extension(access::WriteGuard)
+}
+
+/// The executable API: one schema for HTTP requests, whose checks run around it
+/// ([`execute`]), and one for WebSocket subscriptions, with the same checks as extensions.
+/// Both share the data and the parsed documents.
+#[derive(Clone)]
+pub struct Api {
+    requests: AppSchema,
+    pub sockets: AppSchema,
+    documents: LruCacheStorage,
 }
 
 /// What resolvers read from the schema's data besides the database.
@@ -82,31 +102,56 @@ pub struct ApiSettings {
     pub signer: UrlSigner,
 }
 
-/// The executable schema, serving `db`.
-pub fn schema(db: Db, settings: ApiSettings) -> AppSchema {
+/// The executable API, serving `db`.
+pub fn schema(db: Db, settings: ApiSettings) -> Api {
     let events = StageEvents::of(&db);
-    builder()
-        .data(db)
-        .data(DefaultPhoneRegion(settings.default_phone_region))
-        .data(settings.documents)
-        .data(settings.signer)
-        .data(events)
-        .finish()
+    let documents = persisted::documents();
+    let serving = |builder: async_graphql::SchemaBuilder<Query, Mutation, Subscription>| {
+        builder
+            .data(db.clone())
+            .data(DefaultPhoneRegion(settings.default_phone_region.clone()))
+            .data(settings.documents.clone())
+            .data(settings.signer.clone())
+            .data(events.clone())
+            .finish()
+    };
+    Api {
+        requests: serving(builder()),
+        sockets: serving(with_extensions(builder(), documents.clone())),
+        documents,
+    }
 }
 
 /// The SDL of the API, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    with_extensions(builder(), persisted::documents())
+        .finish()
+        .sdl()
 }
 
 /// Runs one request for `viewer`, with a fresh set of loaders whose batches start
 /// deterministically (see [`batch`]).
 pub async fn execute(
-    schema: &AppSchema,
+    api: &Api,
     request: async_graphql::Request,
     db: &Db,
     viewer: Viewer,
 ) -> async_graphql::Response {
+    execute_as(api, request, db, viewer, false).await
+}
+
+/// [`execute`] for a request that came by GET (which may not mutate) when `via_get`.
+pub async fn execute_as(
+    api: &Api,
+    request: async_graphql::Request,
+    db: &Db,
+    viewer: Viewer,
+    via_get: bool,
+) -> async_graphql::Response {
+    let request = match prepare::prepare(&api.documents, request, &viewer, via_get).await {
+        Ok(request) => request,
+        Err(error) => return async_graphql::Response::from_errors(vec![error]),
+    };
     let gate = batch::BatchGate::default();
     let loaders = Reader::loaders(db.clone(), viewer.clone(), gate.spawner());
     // What the request changes, the audit trail puts down to its viewer.
@@ -114,5 +159,7 @@ pub async fn execute(
         .data(db.acting_as(viewer.user_id))
         .data(viewer)
         .data(loaders);
-    gate.run(schema.execute(request)).await
+    let mut response = gate.run(api.requests.execute(request)).await;
+    limits::code_errors(&mut response.errors);
+    response
 }
