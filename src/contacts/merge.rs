@@ -77,11 +77,17 @@ pub async fn merge(
     dry_run: bool,
 ) -> AppResult<ContactMerge> {
     let kept = ops::lock(c, viewer, survivor, expected_version).await?;
+    let mut found: std::collections::HashMap<ContactId, Contact> =
+        store::contacts_by_ids(c, viewer, merged)
+            .await?
+            .into_iter()
+            .map(|contact| (contact.id, contact))
+            .collect();
     let mut problems = Validator::new();
     let mut others = Vec::new();
     for (i, id) in merged.iter().enumerate() {
         let path = format!("mergedIds[{i}]");
-        match store::find_contact(c, viewer, *id).await? {
+        match found.remove(id) {
             None => problems.push(path, code::NOT_FOUND, "no such contact"),
             Some(other) if other.company_id != kept.company_id => problems.push(
                 path,
@@ -103,7 +109,7 @@ pub async fn merge(
     let filled = filled_fields(&kept, &others);
     let contact = store::update_contact(c, survivor, &filled, None, viewer.user_id).await?;
     for other in &others {
-        store::trash_contact(c, other.id, viewer.user_id)
+        store::set_deleted(c, other.id, true, viewer.user_id)
             .await?
             .ok_or_else(|| AppError::internal(anyhow::anyhow!("a merged contact vanished")))?;
     }

@@ -186,7 +186,7 @@ pub async fn update(
 /// history and documents stay as they are.
 pub async fn delete(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<()> {
     find_changeable(c, viewer, id).await?;
-    store::trash_contact(c, id, viewer.user_id)
+    store::set_deleted(c, id, true, viewer.user_id)
         .await?
         .ok_or_else(|| not_found(id))?;
     Ok(())
@@ -198,7 +198,9 @@ pub async fn restore(c: &mut Conn, viewer: &Viewer, id: ContactId) -> AppResult<
         .await?
         .ok_or_else(|| not_found(id))?;
     viewer.may_change_contact(trashed.owner_id)?;
-    store::restore_contact(c, id, viewer.user_id).await
+    store::set_deleted(c, id, false, viewer.user_id)
+        .await?
+        .ok_or_else(|| not_found(id))
 }
 
 /// Deletes a contact in the trash for good, with its details, account links, history and

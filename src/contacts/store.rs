@@ -101,26 +101,39 @@ fn live_record(
         .filter(contact_records::deleted_at.is_null())
 }
 
-/// Moves a live contact to the trash, bumping its version; `None` when there is no such
-/// live contact.
-pub async fn trash_contact(
+/// Moves a live contact to the trash (`deleted`), or a trashed one out of it, bumping its
+/// version; `None` when there is no such contact in the state it leaves.
+pub async fn set_deleted(
     conn: &mut Conn,
     id: ContactId,
+    deleted: bool,
     actor: Option<UserId>,
 ) -> AppResult<Option<Contact>> {
+    use diesel::IntoSql as _;
     let now = Timestamp::now();
-    Ok(with_conn!(conn, |c| diesel::update(live_record(id))
-        .set((
-            contact_records::deleted_at.eq(now),
-            contact_records::deleted_by.eq(actor),
-            contact_records::version.eq(contact_records::version + 1),
-            contact_records::updated_at.eq(now),
-            contact_records::updated_by.eq(actor),
-        ))
-        .returning(contact_records::all_columns)
-        .get_result(c)
-        .await
-        .optional())?)
+    let (at, by) = if deleted {
+        (Some(now), actor)
+    } else {
+        (None, None)
+    };
+    Ok(with_conn!(conn, |c| diesel::update(
+        contact_records::table.find(id).filter(
+            contact_records::deleted_at
+                .is_null()
+                .eq(deleted.into_sql::<diesel::sql_types::Bool>())
+        )
+    )
+    .set((
+        contact_records::deleted_at.eq(at),
+        contact_records::deleted_by.eq(by),
+        contact_records::version.eq(contact_records::version + 1),
+        contact_records::updated_at.eq(now),
+        contact_records::updated_by.eq(actor),
+    ))
+    .returning(contact_records::all_columns)
+    .get_result(c)
+    .await
+    .optional())?)
 }
 
 /// A contact in the trash that the viewer could see if it were live, locked until commit.
@@ -141,28 +154,6 @@ pub async fn find_trashed(
     .await
     .optional())?;
     Ok(found.filter(|contact| viewer.sees(contact.company_id)))
-}
-
-/// Takes a contact out of the trash, bumping its version.
-pub async fn restore_contact(
-    conn: &mut Conn,
-    id: ContactId,
-    actor: Option<UserId>,
-) -> AppResult<Contact> {
-    let now = Timestamp::now();
-    Ok(with_conn!(conn, |c| diesel::update(
-        contact_records::table.find(id)
-    )
-    .set((
-        contact_records::deleted_at.eq(None::<Timestamp>),
-        contact_records::deleted_by.eq(None::<UserId>),
-        contact_records::version.eq(contact_records::version + 1),
-        contact_records::updated_at.eq(now),
-        contact_records::updated_by.eq(actor),
-    ))
-    .returning(contact_records::all_columns)
-    .get_result(c)
-    .await)?)
 }
 
 /// Deletes a contact for good, live or trashed.
@@ -1039,12 +1030,6 @@ pub async fn move_details(
     Ok(())
 }
 
-#[derive(diesel::QueryableByName)]
-struct RowCount {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
 /// The rows of `table` (one with a `contact_id`) that belong to `contact`.
 pub async fn count_of_contact(
     conn: &mut Conn,
@@ -1056,6 +1041,6 @@ pub async fn count_of_contact(
         "SELECT count(*) AS n FROM {table} WHERE contact_id = "
     ))
     .bind(contact.0);
-    let rows: Vec<RowCount> = sql.load(conn).await?;
+    let rows: Vec<crate::db::raw::Count> = sql.load(conn).await?;
     Ok(rows.iter().map(|r| r.n).sum())
 }

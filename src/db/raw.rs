@@ -55,6 +55,13 @@ impl From<Timestamp> for Bind {
     }
 }
 
+/// The row of a `SELECT count(…) AS n`.
+#[derive(QueryableByName)]
+pub struct Count {
+    #[diesel(sql_type = BigInt)]
+    pub n: i64,
+}
+
 /// One statement being written: its text and the values its markers stand for, in order.
 /// Markers are `$1, $2, …` on PostgreSQL and `?` on SQLite.
 #[derive(Debug, Clone)]

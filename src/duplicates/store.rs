@@ -31,12 +31,6 @@ struct Shared {
     strength: f64,
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// Whether PostgreSQL has pg_trgm in this database (never on SQLite).
 pub async fn has_trigrams(conn: &mut Conn) -> AppResult<bool> {
     if conn.kind() != BackendKind::Postgres {
@@ -44,7 +38,7 @@ pub async fn has_trigrams(conn: &mut Conn) -> AppResult<bool> {
     }
     let mut sql = Sql::new(BackendKind::Postgres);
     sql.push("SELECT count(*) AS n FROM pg_extension WHERE extname = 'pg_trgm'");
-    let rows: Vec<Count> = sql.load(conn).await?;
+    let rows: Vec<raw::Count> = sql.load(conn).await?;
     Ok(rows.iter().any(|r| r.n > 0))
 }
 
