@@ -5,6 +5,9 @@
 //! wants it present as `null` beside its error, so a selected field missing where an error
 //! points is put back as `null`.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, OperationDefinition, Selection, SelectionSet,
@@ -14,44 +17,29 @@ use async_graphql::{Name, PathSegment, ServerError, Value};
 /// Deepest fragment nesting followed (validation has already refused cycles).
 const MAX_FRAGMENT_DEPTH: usize = 64;
 
-/// Puts the keys of `data` in the order of `query`'s selections (of `operation`, when the
+/// Puts the keys of `data` in the order of `document`'s selections (of `operation`, when the
 /// document names several), with `null` for the fields `errors` point at or under. Data the
-/// query does not explain is left as it is.
+/// query does not explain is left as it is, after the rest. An object already in order is left
+/// untouched, and the selections of each shape are collected once, not once per list item.
 pub fn in_selection_order(
     data: &mut Value,
-    query: &str,
+    document: &ExecutableDocument,
     operation: Option<&str>,
     errors: &[ServerError],
 ) {
-    let Ok(document) = async_graphql::parser::parse_query(query) else {
+    let Some(operation) = chosen(document, operation) else {
         return;
     };
-    let Some(operation) = chosen(&document, operation) else {
-        return;
-    };
-    let failed: Vec<Vec<String>> = errors
-        .iter()
-        .filter(|e| !e.path.is_empty())
-        .map(|e| e.path.iter().map(segment).collect())
-        .collect();
-    let walk = Walk {
-        document: &document,
-        failed: &failed,
+    let mut walk = Walk {
+        document,
+        failed: errors
+            .iter()
+            .map(|e| e.path.as_slice())
+            .filter(|path| !path.is_empty())
+            .collect(),
+        shapes: HashMap::new(),
     };
     walk.order(data, &[&operation.selection_set.node], &mut Vec::new());
-}
-
-fn segment(segment: &PathSegment) -> String {
-    match segment {
-        PathSegment::Field(name) => name.clone(),
-        PathSegment::Index(index) => index.to_string(),
-    }
-}
-
-struct Walk<'d> {
-    document: &'d ExecutableDocument,
-    /// The paths of the errors, as strings.
-    failed: &'d [Vec<String>],
 }
 
 fn chosen<'d>(
@@ -68,47 +56,138 @@ fn chosen<'d>(
     }
 }
 
+/// The response keys that one or more selection sets select, in order, each with the
+/// selection sets of its value (several when a field is selected more than once, and fragments
+/// merge into their parent).
+struct Shape<'d> {
+    keys: Vec<(&'d Name, Vec<&'d SelectionSet>)>,
+}
+
+impl Shape<'_> {
+    fn position(&self, key: &str) -> Option<usize> {
+        self.keys.iter().position(|(name, _)| name.as_str() == key)
+    }
+}
+
+struct Walk<'d> {
+    document: &'d ExecutableDocument,
+    /// The paths of the errors; while there are none, no path is kept.
+    failed: Vec<&'d [PathSegment]>,
+    /// Shapes by the selection sets they come from.
+    shapes: HashMap<Vec<*const SelectionSet>, Rc<Shape<'d>>>,
+}
+
 impl<'d> Walk<'d> {
-    /// Orders `value` (at `path`) by the selection sets that produced it (several when a field
-    /// is selected more than once, and fragments merge into their parent).
-    fn order(&self, value: &mut Value, sets: &[&'d SelectionSet], path: &mut Vec<String>) {
+    /// Orders `value` (at `path`) by the selection sets that produced it.
+    fn order(&mut self, value: &mut Value, sets: &[&'d SelectionSet], path: &mut Vec<PathSegment>) {
         match value {
             Value::List(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    path.push(index.to_string());
-                    self.order(item, sets, path);
-                    path.pop();
+                    self.within(path, PathSegment::Index(index), |walk, path| {
+                        walk.order(item, sets, path)
+                    });
                 }
             }
             Value::Object(fields) => {
-                let mut keys: IndexMap<Name, Vec<&SelectionSet>> = IndexMap::new();
-                for set in sets {
-                    collect(set, self.document, &mut keys, 0);
+                let shape = self.shape(sets);
+                if !self.failed.is_empty() {
+                    self.put_back_failed(fields, &shape, path);
                 }
-                let mut ordered = IndexMap::with_capacity(fields.len());
-                for (key, child_sets) in keys {
-                    path.push(key.to_string());
-                    if let Some(mut child) = fields.shift_remove(&key) {
-                        self.order(&mut child, &child_sets, path);
-                        ordered.insert(key, child);
-                    } else if self.failed.iter().any(|failed| failed.starts_with(path)) {
-                        ordered.insert(key, Value::Null);
-                    }
-                    path.pop();
+                if !in_order(fields, &shape) {
+                    fields.sort_by_cached_key(|key, _| shape.position(key).unwrap_or(usize::MAX));
                 }
-                ordered.extend(fields.drain(..));
-                *fields = ordered;
+                // In order now: one pass pairs each field with its place in the shape.
+                let mut place = 0;
+                for (key, child) in fields.iter_mut() {
+                    let Some(offset) = shape.keys[place..]
+                        .iter()
+                        .position(|(name, _)| *name == key)
+                    else {
+                        continue;
+                    };
+                    place += offset;
+                    let child_sets = &shape.keys[place].1;
+                    self.within(path, PathSegment::Field(key.to_string()), |walk, path| {
+                        walk.order(child, child_sets, path)
+                    });
+                }
             }
             _ => {}
         }
     }
+
+    /// Runs `f` one step below `path`; the step is kept only while errors need paths.
+    fn within(
+        &mut self,
+        path: &mut Vec<PathSegment>,
+        step: PathSegment,
+        f: impl FnOnce(&mut Self, &mut Vec<PathSegment>),
+    ) {
+        if self.failed.is_empty() {
+            return f(self, path);
+        }
+        path.push(step);
+        f(self, path);
+        path.pop();
+    }
+
+    /// A selected field missing where an error points at or under it comes back as `null`.
+    fn put_back_failed(
+        &self,
+        fields: &mut IndexMap<Name, Value>,
+        shape: &Shape<'d>,
+        path: &mut Vec<PathSegment>,
+    ) {
+        for (key, _) in &shape.keys {
+            if fields.contains_key(*key) {
+                continue;
+            }
+            path.push(PathSegment::Field(key.to_string()));
+            if self.failed.iter().any(|failed| failed.starts_with(path)) {
+                fields.insert((*key).clone(), Value::Null);
+            }
+            path.pop();
+        }
+    }
+
+    fn shape(&mut self, sets: &[&'d SelectionSet]) -> Rc<Shape<'d>> {
+        let id: Vec<*const SelectionSet> = sets.iter().map(|set| *set as *const _).collect();
+        let document = self.document;
+        Rc::clone(self.shapes.entry(id).or_insert_with(|| {
+            let mut keys: IndexMap<&'d Name, Vec<&'d SelectionSet>> = IndexMap::new();
+            for set in sets {
+                collect(set, document, &mut keys, 0);
+            }
+            Rc::new(Shape {
+                keys: keys.into_iter().collect(),
+            })
+        }))
+    }
+}
+
+/// Whether the keys of `fields` follow `shape` (some may be missing), unexplained ones last.
+fn in_order(fields: &IndexMap<Name, Value>, shape: &Shape<'_>) -> bool {
+    let mut place = 0;
+    let mut unexplained = false;
+    for key in fields.keys() {
+        match shape.keys[place..]
+            .iter()
+            .position(|(name, _)| *name == key)
+        {
+            Some(offset) if !unexplained => place += offset + 1,
+            Some(_) => return false,
+            None if shape.position(key).is_some() => return false,
+            None => unexplained = true,
+        }
+    }
+    true
 }
 
 /// The response keys `set` selects, in order, each with the selection sets of its value.
 fn collect<'d>(
     set: &'d SelectionSet,
     document: &'d ExecutableDocument,
-    keys: &mut IndexMap<Name, Vec<&'d SelectionSet>>,
+    keys: &mut IndexMap<&'d Name, Vec<&'d SelectionSet>>,
     depth: usize,
 ) {
     if depth > MAX_FRAGMENT_DEPTH {
@@ -117,7 +196,7 @@ fn collect<'d>(
     for selection in &set.items {
         match &selection.node {
             Selection::Field(field) => keys
-                .entry(field.node.response_key().node.clone())
+                .entry(&field.node.response_key().node)
                 .or_default()
                 .push(&field.node.selection_set.node),
             Selection::FragmentSpread(spread) => {
@@ -135,6 +214,16 @@ fn collect<'d>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn in_selection_order(
+        data: &mut Value,
+        query: &str,
+        operation: Option<&str>,
+        errors: &[ServerError],
+    ) {
+        let document = async_graphql::parser::parse_query(query).expect("a query");
+        super::in_selection_order(data, &document, operation, errors);
+    }
 
     fn keys(value: &Value) -> Vec<String> {
         match value {
@@ -179,6 +268,30 @@ mod tests {
             panic!("an object")
         };
         assert_eq!(fields["b"], Value::Null);
+    }
+
+    #[test]
+    fn a_failure_inside_a_list_item_puts_null_back_in_that_item_only() {
+        let json = serde_json::json!({ "a": [{ "y": 1, "x": 2 }, { "y": 3 }] });
+        let mut data = Value::from_json(json).expect("value");
+        let mut error = ServerError::new("gone", None);
+        error.path = vec![
+            PathSegment::Field("a".into()),
+            PathSegment::Index(1),
+            PathSegment::Field("x".into()),
+        ];
+        in_selection_order(&mut data, "{ a { x y } }", None, &[error]);
+        let Value::Object(fields) = &data else {
+            panic!("an object")
+        };
+        let Value::List(items) = &fields["a"] else {
+            panic!("a list")
+        };
+        assert!(items.iter().all(|item| keys(item) == ["x", "y"]));
+        let Value::Object(second) = &items[1] else {
+            panic!("an object")
+        };
+        assert_eq!(second["x"], Value::Null);
     }
 
     #[test]

@@ -31,21 +31,22 @@ fn coded(message: impl Into<String>, code: ErrorCode) -> ServerError {
 }
 
 /// Parses `request` (or finds its persisted document), applies the checks that need the
-/// document, and hands the document to async-graphql so it is not parsed again.
+/// document, and hands the document to async-graphql so it is not parsed again. The document
+/// comes back too, to put the answer's keys in order (`graphql::order`).
 pub async fn prepare(
     documents: &LruCacheStorage,
     mut request: Request,
     viewer: &Viewer,
     via_get: bool,
-) -> Result<Request, ServerError> {
+) -> Result<(Request, ExecutableDocument), ServerError> {
     let document = match request.extensions.remove("persistedQuery") {
         Some(value) => persisted(documents, &request.query, value).await?,
         None => parsed(documents, &request.query).await?,
     };
     limits::check_aliases(&document)?;
     super::access::check_writes(&document, via_get, Some(viewer))?;
-    request.set_parsed_query(document);
-    Ok(request)
+    request.set_parsed_query(document.clone());
+    Ok((request, document))
 }
 
 async fn persisted(

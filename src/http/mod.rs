@@ -475,18 +475,9 @@ async fn execute(
     via_get: bool,
 ) -> Response {
     let timeout: Duration = state.settings.request_timeout;
-    let (query, operation) = (request.query.clone(), request.operation_name.clone());
     let run = schema::execute_as(&state.schema, request, &state.db, viewer, via_get);
     match tokio::time::timeout(timeout, run).await {
-        Ok(mut response) => {
-            crate::graphql::order::in_selection_order(
-                &mut response.data,
-                &query,
-                operation.as_deref(),
-                &response.errors,
-            );
-            graphql_response(response, headers)
-        }
+        Ok(response) => graphql_response(response, headers),
         Err(_) => error_response(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::ServiceUnavailable,

@@ -17,7 +17,7 @@ use crate::exports::resolvers::ExportQuery;
 use crate::graphql::context::DefaultPhoneRegion;
 use async_graphql::extensions::apollo_persisted_queries::LruCacheStorage;
 
-use crate::graphql::{access, batch, limits, persisted, prepare};
+use crate::graphql::{access, batch, limits, order, persisted, prepare};
 use crate::imports::resolvers::{ImportMutation, ImportQuery, ImportSubscription};
 use crate::lifecycle::events::StageEvents;
 use crate::lifecycle::resolvers::{
@@ -148,10 +148,12 @@ pub async fn execute_as(
     viewer: Viewer,
     via_get: bool,
 ) -> async_graphql::Response {
-    let request = match prepare::prepare(&api.documents, request, &viewer, via_get).await {
-        Ok(request) => request,
-        Err(error) => return async_graphql::Response::from_errors(vec![error]),
-    };
+    let operation = request.operation_name.clone();
+    let (request, document) =
+        match prepare::prepare(&api.documents, request, &viewer, via_get).await {
+            Ok(prepared) => prepared,
+            Err(error) => return async_graphql::Response::from_errors(vec![error]),
+        };
     let gate = batch::BatchGate::default();
     let loaders = Reader::loaders(db.clone(), viewer.clone(), gate.spawner());
     // What the request changes, the audit trail puts down to its viewer.
@@ -161,5 +163,11 @@ pub async fn execute_as(
         .data(loaders);
     let mut response = gate.run(api.requests.execute(request)).await;
     limits::code_errors(&mut response.errors);
+    order::in_selection_order(
+        &mut response.data,
+        &document,
+        operation.as_deref(),
+        &response.errors,
+    );
     response
 }

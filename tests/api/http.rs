@@ -496,10 +496,21 @@ api_test!(
             ContactBuilder::new(name).email(&format!("{}@archway.test", name.to_lowercase())).create_id(&app).await;
         }
         let query = "{ contacts(first: 3) { totalCount nodes { name id status primaryEmail { email } createdAt } pageInfo { hasNextPage } } __typename }";
-        for _ in 0..10 {
+        let hash: String = {
+            use sha2::Digest as _;
+            sha2::Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+        };
+        let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+        // The text, then (registered by the first of these) a persisted query's hash alone.
+        let bodies = [json!({ "query": query }), json!({ "query": query, "extensions": persisted })]
+            .into_iter()
+            .cycle()
+            .take(5)
+            .chain(std::iter::repeat_n(json!({ "extensions": persisted }), 5));
+        for body in bodies {
             let request = Request::post("/graphql")
                 .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(json!({ "query": query }).to_string()))
+                .body(Body::from(body.to_string()))
                 .expect("request");
             let body = String::from_utf8(app.send(request).await.bytes).expect("UTF-8");
             let at = |key: &str| body.find(key).unwrap_or_else(|| panic!("{key} in {body}"));
