@@ -5,8 +5,7 @@
 //! wants it present as `null` beside its error, so a selected field missing where an error
 //! points is put back as `null`.
 
-use std::collections::HashMap;
-use std::rc::Rc;
+use std::cell::OnceCell;
 
 use async_graphql::indexmap::IndexMap;
 use async_graphql::parser::types::{
@@ -20,7 +19,7 @@ const MAX_FRAGMENT_DEPTH: usize = 64;
 /// Puts the keys of `data` in the order of `document`'s selections (of `operation`, when the
 /// document names several), with `null` for the fields `errors` point at or under. Data the
 /// query does not explain is left as it is, after the rest. An object already in order is left
-/// untouched, and the selections of each shape are collected once, not once per list item.
+/// untouched, and the selections under each field are collected once, not once per list item.
 pub fn in_selection_order(
     data: &mut Value,
     document: &ExecutableDocument,
@@ -30,16 +29,16 @@ pub fn in_selection_order(
     let Some(operation) = chosen(document, operation) else {
         return;
     };
-    let mut walk = Walk {
+    let walk = Walk {
         document,
         failed: errors
             .iter()
             .map(|e| e.path.as_slice())
             .filter(|path| !path.is_empty())
             .collect(),
-        shapes: HashMap::new(),
     };
-    walk.order(data, &[&operation.selection_set.node], &mut Vec::new());
+    let root = Shape::of(&[&operation.selection_set.node], document);
+    walk.order(data, &root, &mut Vec::new());
 }
 
 fn chosen<'d>(
@@ -56,16 +55,40 @@ fn chosen<'d>(
     }
 }
 
-/// The response keys that one or more selection sets select, in order, each with the
-/// selection sets of its value (several when a field is selected more than once, and fragments
-/// merge into their parent).
+/// The response keys that one or more selection sets select, in order (several sets when a
+/// field is selected more than once, and fragments merge into their parent).
 struct Shape<'d> {
-    keys: Vec<(&'d Name, Vec<&'d SelectionSet>)>,
+    keys: Vec<Key<'d>>,
 }
 
-impl Shape<'_> {
+struct Key<'d> {
+    name: &'d Name,
+    /// The selection sets of the key's value.
+    sets: Vec<&'d SelectionSet>,
+    /// Their shape, collected when a value first needs it.
+    shape: OnceCell<Shape<'d>>,
+}
+
+impl<'d> Shape<'d> {
+    fn of(sets: &[&'d SelectionSet], document: &'d ExecutableDocument) -> Self {
+        let mut keys: IndexMap<&'d Name, Vec<&'d SelectionSet>> = IndexMap::new();
+        for set in sets {
+            collect(set, document, &mut keys, 0);
+        }
+        Shape {
+            keys: keys
+                .into_iter()
+                .map(|(name, sets)| Key {
+                    name,
+                    sets,
+                    shape: OnceCell::new(),
+                })
+                .collect(),
+        }
+    }
+
     fn position(&self, key: &str) -> Option<usize> {
-        self.keys.iter().position(|(name, _)| name.as_str() == key)
+        self.keys.iter().position(|k| k.name.as_str() == key)
     }
 }
 
@@ -73,61 +96,63 @@ struct Walk<'d> {
     document: &'d ExecutableDocument,
     /// The paths of the errors; while there are none, no path is kept.
     failed: Vec<&'d [PathSegment]>,
-    /// Shapes by the selection sets they come from.
-    shapes: HashMap<Vec<*const SelectionSet>, Rc<Shape<'d>>>,
 }
 
 impl<'d> Walk<'d> {
-    /// Orders `value` (at `path`) by the selection sets that produced it.
-    fn order(&mut self, value: &mut Value, sets: &[&'d SelectionSet], path: &mut Vec<PathSegment>) {
+    /// Orders `value` (at `path`) by the shape of the selections that produced it.
+    fn order(&self, value: &mut Value, shape: &Shape<'d>, path: &mut Vec<PathSegment>) {
         match value {
             Value::List(items) => {
                 for (index, item) in items.iter_mut().enumerate() {
-                    self.within(path, PathSegment::Index(index), |walk, path| {
-                        walk.order(item, sets, path)
-                    });
+                    self.within(
+                        path,
+                        || PathSegment::Index(index),
+                        |path| self.order(item, shape, path),
+                    );
                 }
             }
             Value::Object(fields) => {
-                let shape = self.shape(sets);
                 if !self.failed.is_empty() {
-                    self.put_back_failed(fields, &shape, path);
+                    self.put_back_failed(fields, shape, path);
                 }
-                if !in_order(fields, &shape) {
+                if !in_order(fields, shape) {
                     fields.sort_by_cached_key(|key, _| shape.position(key).unwrap_or(usize::MAX));
                 }
                 // In order now: one pass pairs each field with its place in the shape.
                 let mut place = 0;
-                for (key, child) in fields.iter_mut() {
-                    let Some(offset) = shape.keys[place..]
-                        .iter()
-                        .position(|(name, _)| *name == key)
+                for (name, child) in fields.iter_mut() {
+                    let Some(offset) = shape.keys[place..].iter().position(|k| k.name == name)
                     else {
                         continue;
                     };
                     place += offset;
-                    let child_sets = &shape.keys[place].1;
-                    self.within(path, PathSegment::Field(key.to_string()), |walk, path| {
-                        walk.order(child, child_sets, path)
-                    });
+                    let key = &shape.keys[place];
+                    let child_shape = key
+                        .shape
+                        .get_or_init(|| Shape::of(&key.sets, self.document));
+                    self.within(
+                        path,
+                        || PathSegment::Field(name.to_string()),
+                        |path| self.order(child, child_shape, path),
+                    );
                 }
             }
             _ => {}
         }
     }
 
-    /// Runs `f` one step below `path`; the step is kept only while errors need paths.
+    /// Runs `f` one step below `path`; the step is made only while errors need paths.
     fn within(
-        &mut self,
+        &self,
         path: &mut Vec<PathSegment>,
-        step: PathSegment,
-        f: impl FnOnce(&mut Self, &mut Vec<PathSegment>),
+        step: impl FnOnce() -> PathSegment,
+        f: impl FnOnce(&mut Vec<PathSegment>),
     ) {
         if self.failed.is_empty() {
-            return f(self, path);
+            return f(path);
         }
-        path.push(step);
-        f(self, path);
+        path.push(step());
+        f(path);
         path.pop();
     }
 
@@ -138,30 +163,16 @@ impl<'d> Walk<'d> {
         shape: &Shape<'d>,
         path: &mut Vec<PathSegment>,
     ) {
-        for (key, _) in &shape.keys {
-            if fields.contains_key(*key) {
+        for key in &shape.keys {
+            if fields.contains_key(key.name) {
                 continue;
             }
-            path.push(PathSegment::Field(key.to_string()));
+            path.push(PathSegment::Field(key.name.to_string()));
             if self.failed.iter().any(|failed| failed.starts_with(path)) {
-                fields.insert((*key).clone(), Value::Null);
+                fields.insert(key.name.clone(), Value::Null);
             }
             path.pop();
         }
-    }
-
-    fn shape(&mut self, sets: &[&'d SelectionSet]) -> Rc<Shape<'d>> {
-        let id: Vec<*const SelectionSet> = sets.iter().map(|set| *set as *const _).collect();
-        let document = self.document;
-        Rc::clone(self.shapes.entry(id).or_insert_with(|| {
-            let mut keys: IndexMap<&'d Name, Vec<&'d SelectionSet>> = IndexMap::new();
-            for set in sets {
-                collect(set, document, &mut keys, 0);
-            }
-            Rc::new(Shape {
-                keys: keys.into_iter().collect(),
-            })
-        }))
     }
 }
 
@@ -169,14 +180,11 @@ impl<'d> Walk<'d> {
 fn in_order(fields: &IndexMap<Name, Value>, shape: &Shape<'_>) -> bool {
     let mut place = 0;
     let mut unexplained = false;
-    for key in fields.keys() {
-        match shape.keys[place..]
-            .iter()
-            .position(|(name, _)| *name == key)
-        {
+    for name in fields.keys() {
+        match shape.keys[place..].iter().position(|k| k.name == name) {
             Some(offset) if !unexplained => place += offset + 1,
             Some(_) => return false,
-            None if shape.position(key).is_some() => return false,
+            None if shape.position(name).is_some() => return false,
             None => unexplained = true,
         }
     }
