@@ -10,7 +10,9 @@
 #   nested50      50 contacts with the same selection as `contact`
 #   reasonStats   reasonCodeStats by reason and month over the last year
 #   funnel        lifecycleFunnel of the default lifecycle over the last year (the windowed
-#                 funnel of BENCHMARKS.md), measured in the same run as the landing page
+#                 funnel of BENCHMARKS.md), measured in the same run as the landing page; also
+#                 alone (one connection, FUNNEL_SAMPLES requests after 2 warm-ups), for its
+#                 latency target (median under 300 ms)
 #
 # Every answer is checked once with curl (it must carry `data` and no `errors`) before it is
 # measured. On PostgreSQL the script also
@@ -34,7 +36,9 @@
 #
 # Settings: PG (server URL without database), BENCH_DB, CONTACTS, SQLITE_CONTACTS, SQLITE_DIR,
 # BACKENDS ("postgres sqlite"), ROUNDS, DURATION (seconds per measured run), WARMUP (seconds of
-# load before each, not counted), CONNECTIONS, POOL_SIZE (RAPPORT_POOL_SIZE of the server), PORT,
+# load before each, not counted), CONNECTIONS, POOL_SIZE (RAPPORT_POOL_SIZE of the server),
+# POOL_WAIT (RAPPORT_POOL_WAIT_SECS of the server: 60, so that 16 aggregates queueing for 10
+# connections wait instead of being refused with 503 as the 3 s default would), FUNNEL_SAMPLES, PORT,
 # PG_LOG (the PostgreSQL server log), DROP_DB=1 (drop the scratch database at the end; kept
 # otherwise, for REUSE=1).
 set -euo pipefail
@@ -51,12 +55,14 @@ DURATION=${DURATION:-15}
 WARMUP=${WARMUP:-3}
 CONNECTIONS=${CONNECTIONS:-16}
 POOL_SIZE=${POOL_SIZE:-10}
+POOL_WAIT=${POOL_WAIT:-60}
+FUNNEL_SAMPLES=${FUNNEL_SAMPLES:-30}
 PORT=${PORT:-18083}
 BIN=target/release/rapport
 TOOLS=target/bench-tools
 OHA=$TOOLS/bin/oha
 REQUESTS="contact landing nested50 reasonStats funnel"
-unset DATABASE_URL RAPPORT_DATA_DIR RAPPORT_POOL_SIZE
+unset DATABASE_URL RAPPORT_DATA_DIR RAPPORT_POOL_SIZE RAPPORT_POOL_WAIT_SECS
 
 sudo=$([ "$(id -u)" = 0 ] || echo sudo)
 apt_install() { DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null 2>&1; }
@@ -128,7 +134,7 @@ trap cleanup EXIT
 
 # start_server postgres|sqlite: a fresh server; its log goes to $work/server-BACKEND.log.
 start_server() {
-    local backend=$1 env=(RAPPORT_POOL_SIZE="$POOL_SIZE")
+    local backend=$1 env=(RAPPORT_POOL_SIZE="$POOL_SIZE" RAPPORT_POOL_WAIT_SECS="$POOL_WAIT")
     if [ "$backend" = postgres ]; then
         env+=(DATABASE_URL="$PG/$BENCH_DB" RAPPORT_DATA_DIR="$work/data")
     else
@@ -295,6 +301,24 @@ measure() {
     echo "$name $backend $rps $p50 $p99" >>"$work/results"
 }
 
+# alone BACKEND ROUND: the windowed funnel with nothing else running: one connection, 2 warm-up
+# requests, then FUNNEL_SAMPLES; appends its median and p95 (ms) to $work/alone.
+alone() {
+    local out=$work/alone-$1-$2.json
+    "$OHA" -c 1 -n 2 --no-tui -m POST -H 'content-type: application/json' -D "$work/funnel.json" \
+        "http://127.0.0.1:$PORT/graphql" >/dev/null
+    "$OHA" -c 1 -n "$FUNNEL_SAMPLES" --no-tui --output-format json -m POST \
+        -H 'content-type: application/json' -D "$work/funnel.json" "http://127.0.0.1:$PORT/graphql" >"$out"
+    local line
+    line=$(jq -r '[.latencyPercentiles.p50 * 1000, .latencyPercentiles.p95 * 1000,
+        ([.statusCodeDistribution | to_entries[] | select(.key != "200") | .value] | add // 0)] | @tsv' "$out")
+    read -r p50 p95 bad <<<"$line"
+    [ "$bad" = 0 ] || { echo "$1 funnel alone: $bad answers were not HTTP 200" >&2; exit 1; }
+    printf '  %-8s %-11s alone: median %8.2f ms   p95 %8.2f ms   (%d requests, one connection)\n' \
+        "$1" funnel "$p50" "$p95" "$FUNNEL_SAMPLES"
+    echo "$1 $p50 $p95" >>"$work/alone"
+}
+
 # capture_statements NAME OUT: the statements the server sends for one NAME request, as
 # logged by PostgreSQL (log_statement = 'all' on the bench database), parameters substituted,
 # one per line ending with ';'. Fails when none are seen.
@@ -397,6 +421,7 @@ for round in $(seq "$ROUNDS"); do
             cp "$work/contact.json" "$work/contact-$backend.json"
         fi
         cp "$work/contact-$backend.json" "$work/contact.json"
+        alone "$backend" "$round"
         for name in $REQUESTS; do measure "$backend" "$name" "$round"; done
         stop_server
         if [ "$backend" = postgres ]; then pgbench_run "$round"; fi
@@ -430,6 +455,16 @@ gawk -v requests="$REQUESTS" -v backends="$BACKENDS" '
                 median(rps[k]), median(p50[k]), median(p99[k]), all[k]
         }
     }' "$work/results"
+echo
+for backend in $BACKENDS; do
+    gawk -v b="$backend" '$1 == b { m[++n] = $2 } END {
+        if (!n) exit
+        asort(m); median = n % 2 ? m[(n + 1) / 2] : (m[n / 2] + m[n / 2 + 1]) / 2
+        printf "%s: windowed lifecycleFunnel alone, median %.1f ms (target: under 300 ms; the runs, sorted:", b, median
+        for (i = 1; i <= n; i++) printf " %.1f", m[i]
+        print ")"
+    }' "$work/alone"
+done
 if [ "$postgres" = 1 ]; then
     echo
     tps=$(sort -n "$work/pgbench" | gawk '{ t[NR] = $1 } END { print NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }')
