@@ -24,6 +24,18 @@ async fn survivor(app: &TestApp, id: &str) -> Value {
     app.data(SURVIVOR, json!({ "id": id })).await["contact"].clone()
 }
 
+/// `contact` with its documents' download URLs cut before their signature, whose expiry moves
+/// with the clock: two reads of an unchanged contact then compare equal.
+fn unsigned(mut contact: Value) -> Value {
+    for document in contact["documents"].as_array_mut().into_iter().flatten() {
+        if let Some(url) = document["downloadUrl"].as_str() {
+            let path = url.split('?').next().unwrap_or_default().to_owned();
+            document["downloadUrl"] = json!(path);
+        }
+    }
+    contact
+}
+
 api_test!(
     async fn a_merge_keeps_every_detail_and_document_reachable_and_leaves_nothing_behind(app) {
         let acme = app.create_account("Acme", None).await;
@@ -68,7 +80,11 @@ api_test!(
         assert_eq!(dry["documentCount"], 2);
         assert_eq!(dry["stageTransitionCount"], 4, "each start and the copy's move");
         assert_eq!(dry["contact"]["fullName"], "Ada Lovelace");
-        assert_eq!(survivor(&app, &ada).await, before, "a dry run changes nothing");
+        assert_eq!(
+            unsigned(survivor(&app, &ada).await),
+            unsigned(before.clone()),
+            "a dry run changes nothing"
+        );
         assert_eq!(app.count("audit_entries").await, audited, "nor records anything");
         assert_eq!(app.count("contact_records WHERE deleted_at IS NOT NULL").await, 0);
 
