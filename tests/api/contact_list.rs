@@ -221,6 +221,12 @@ async fn walk(
             .map(|e| e["node"]["name"].as_str().expect("name").to_owned())
             .collect();
         let info = &connection["pageInfo"];
+        let edges = connection["edges"].as_array().expect("edges");
+        if let (Some(first), Some(last)) = (edges.first(), edges.last()) {
+            // The edges' own cursors are the page's ends: either can continue the walk.
+            assert_eq!(first["cursor"], info["startCursor"], "{connection}");
+            assert_eq!(last["cursor"], info["endCursor"], "{connection}");
+        }
         if backwards {
             names.reverse();
             seen.extend(names);
