@@ -130,7 +130,8 @@ pub fn sdl() -> String {
 }
 
 /// Runs one request for `viewer`, with a fresh set of loaders whose batches start
-/// deterministically (see [`batch`]).
+/// deterministically (see [`batch`]), and puts its answer's keys in the query's order (see
+/// [`order`]).
 pub async fn execute(
     api: &Api,
     request: async_graphql::Request,
