@@ -913,7 +913,7 @@ pub async fn foreign_references(
         .collect())
 }
 
-/// Puts a contact on a step (after its version was bumped by [`touch_contact`]): the step, the
+/// Puts a contact on a step (after its version was bumped by `touch_contact`): the step, the
 /// status it means, when it moved, and optionally its template and reason code. The lifecycle
 /// records the move.
 pub async fn place_on_step(
