@@ -13,7 +13,7 @@ pub struct ListScope {
     pub include_tenant_wide: bool,
 }
 
-/// `(sees_everything, visible_company_ids)` for [`visible!`].
+/// `(sees_everything, visible_company_ids)` for `visible!`.
 pub fn viewer_params(viewer: &Viewer) -> (bool, Vec<i64>) {
     match viewer.company_ids() {
         None => (true, Vec::new()),

@@ -93,7 +93,7 @@ pub async fn load_if_empty(db: &Db) -> anyhow::Result<()> {
 /// seeds [`SERVE_DEMO_CONTACTS`] only into a database without contacts. Every random choice
 /// comes from a generator seeded by the number of contacts already stored, so the same database
 /// and count always give the same data (and a second run does not repeat the first). Contacts
-/// are written in chunks of [`CHUNK`], one transaction each, so memory stays bounded.
+/// are written in chunks of `CHUNK`, one transaction each, so memory stays bounded.
 pub async fn seed(db: &Db, count: usize) -> anyhow::Result<SeedSummary> {
     // Generated history is not anybody's doing: the audit trail starts after it.
     let db = &db.unaudited();

@@ -1,7 +1,7 @@
 //! Automatic persisted queries (Apollo's APQ): a client sends a query's SHA-256 alone; until
 //! the server knows that hash the answer is `PERSISTED_QUERY_NOT_FOUND`, and the client sends
 //! the text with its hash once, which registers it. The documents are kept per process, in an
-//! LRU of [`CAPACITY`] entries (a server that has not seen a hash asks for the text again).
+//! LRU of `CAPACITY` entries (a server that has not seen a hash asks for the text again).
 
 use std::sync::Arc;
 
