@@ -115,18 +115,15 @@ impl<'d> Walk<'d> {
                 if !self.failed.is_empty() {
                     self.put_back_failed(fields, shape, path);
                 }
-                if !in_order(fields, shape) {
-                    fields.sort_by_cached_key(|key, _| shape.position(key).unwrap_or(usize::MAX));
+                // Keys the query does not explain go last, in the order they came.
+                let place = |name: &Name| shape.position(name).unwrap_or(usize::MAX);
+                if !fields.keys().map(place).is_sorted() {
+                    fields.sort_by_cached_key(|name, _| place(name));
                 }
-                // In order now: one pass pairs each field with its place in the shape.
-                let mut place = 0;
                 for (name, child) in fields.iter_mut() {
-                    let Some(offset) = shape.keys[place..].iter().position(|k| k.name == name)
-                    else {
+                    let Some(key) = shape.keys.get(place(name)) else {
                         continue;
                     };
-                    place += offset;
-                    let key = &shape.keys[place];
                     let child_shape = key
                         .shape
                         .get_or_init(|| Shape::of(&key.sets, self.document));
@@ -174,21 +171,6 @@ impl<'d> Walk<'d> {
             path.pop();
         }
     }
-}
-
-/// Whether the keys of `fields` follow `shape` (some may be missing), unexplained ones last.
-fn in_order(fields: &IndexMap<Name, Value>, shape: &Shape<'_>) -> bool {
-    let mut place = 0;
-    let mut unexplained = false;
-    for name in fields.keys() {
-        match shape.keys[place..].iter().position(|k| k.name == name) {
-            Some(offset) if !unexplained => place += offset + 1,
-            Some(_) => return false,
-            None if shape.position(name).is_some() => return false,
-            None => unexplained = true,
-        }
-    }
-    true
 }
 
 /// The response keys `set` selects, in order, each with the selection sets of its value.
