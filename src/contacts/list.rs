@@ -391,11 +391,17 @@ pub struct ContactEdge {
     pub order: ContactOrderField,
 }
 
+impl ContactEdge {
+    fn encoded_cursor(&self) -> String {
+        Cursor::of(&self.node, self.order).encode(self.order)
+    }
+}
+
 #[Object]
 impl ContactEdge {
     // Encoded when asked for: a page that shows no cursors does not pay for fifty.
     async fn cursor(&self) -> String {
-        Cursor::of(&self.node, self.order).encode(self.order)
+        self.encoded_cursor()
     }
 
     async fn node(&self) -> &Contact {
@@ -441,7 +447,6 @@ impl ContactConnection {
             .into_iter()
             .map(|node| ContactEdge { node, order })
             .collect();
-        let cursor = |edge: &ContactEdge| Cursor::of(&edge.node, order).encode(order);
         let page_info = PageInfo {
             has_next_page: if query.backwards {
                 query.cursor.is_some()
@@ -453,8 +458,8 @@ impl ContactConnection {
             } else {
                 query.cursor.is_some()
             },
-            start_cursor: edges.first().map(cursor),
-            end_cursor: edges.last().map(cursor),
+            start_cursor: edges.first().map(ContactEdge::encoded_cursor),
+            end_cursor: edges.last().map(ContactEdge::encoded_cursor),
         };
         Self {
             edges,
