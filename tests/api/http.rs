@@ -406,20 +406,21 @@ async fn a_refused_upload_still_gets_its_answer() {
     assert!(answer.contains("Apollo-Require-Preflight"), "{answer}");
 }
 
+/// A text's SHA-256 in lower-case hex, as persisted queries name it.
+fn sha256(text: &str) -> String {
+    use sha2::Digest as _;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Automatic persisted queries as Apollo's client sends them: the hash alone first, then (on
 /// PERSISTED_QUERY_NOT_FOUND) the text with its hash, then the hash alone again, by POST or GET.
 #[tokio::test]
 async fn persisted_queries_run_by_their_hash_once_registered() {
-    use sha2::Digest as _;
-
     let app = TestApp::sqlite().await;
     let query = "{ contacts(first: 1) { totalCount } }";
-    let sha256 = |text: &str| -> String {
-        sha2::Sha256::digest(text.as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    };
     let hash = sha256(query);
     let extensions = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
     let post = |body: serde_json::Value| {
@@ -496,11 +497,7 @@ api_test!(
             ContactBuilder::new(name).email(&format!("{}@archway.test", name.to_lowercase())).create_id(&app).await;
         }
         let query = "{ contacts(first: 3) { totalCount nodes { name id status primaryEmail { email } createdAt } pageInfo { hasNextPage } } __typename }";
-        let hash: String = {
-            use sha2::Digest as _;
-            sha2::Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-        };
-        let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+        let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(query) } });
         // The text, then (registered by the first of these) a persisted query's hash alone.
         let bodies = [json!({ "query": query }), json!({ "query": query, "extensions": persisted })]
             .into_iter()
