@@ -241,10 +241,22 @@ pg_sessions() {
         -c "SELECT sessions FROM pg_stat_database WHERE datname = '$BENCH_DB'" | tail -1
 }
 
+# oha_post NAME OHA_ARGS...: oha sending NAME's body to the server.
+oha_post() {
+    local name=$1
+    shift
+    "$OHA" "$@" --no-tui -m POST -H 'content-type: application/json' -D "$work/$name.json" \
+        "http://127.0.0.1:$PORT/graphql"
+}
+
 # oha_run SECONDS NAME OUT: one oha run of NAME's body, its JSON summary into OUT.
 oha_run() {
-    "$OHA" -c "$CONNECTIONS" -z "${1}s" -w --no-tui --output-format json -m POST \
-        -H 'content-type: application/json' -D "$work/$2.json" "http://127.0.0.1:$PORT/graphql" >"$3"
+    oha_post "$2" -c "$CONNECTIONS" -z "${1}s" -w --output-format json >"$3"
+}
+
+# median: the median of the numbers on standard input, one per line.
+median() {
+    sort -n | gawk '{ t[NR] = $1 } END { print NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
 }
 
 # measure BACKEND NAME ROUND: warm-up, then the measured run; appends to $work/results.
@@ -305,10 +317,8 @@ measure() {
 # requests, then FUNNEL_SAMPLES; appends its median and p95 (ms) to $work/alone.
 alone() {
     local out=$work/alone-$1-$2.json
-    "$OHA" -c 1 -n 2 --no-tui -m POST -H 'content-type: application/json' -D "$work/funnel.json" \
-        "http://127.0.0.1:$PORT/graphql" >/dev/null
-    "$OHA" -c 1 -n "$FUNNEL_SAMPLES" --no-tui --output-format json -m POST \
-        -H 'content-type: application/json' -D "$work/funnel.json" "http://127.0.0.1:$PORT/graphql" >"$out"
+    oha_post funnel -c 1 -n 2 >/dev/null
+    oha_post funnel -c 1 -n "$FUNNEL_SAMPLES" --output-format json >"$out"
     local line
     line=$(jq -r '[.latencyPercentiles.p50 * 1000, .latencyPercentiles.p95 * 1000,
         ([.statusCodeDistribution | to_entries[] | select(.key != "200") | .value] | add // 0)] | @tsv' "$out")
@@ -457,19 +467,14 @@ gawk -v requests="$REQUESTS" -v backends="$BACKENDS" '
     }' "$work/results"
 echo
 for backend in $BACKENDS; do
-    gawk -v b="$backend" '$1 == b { m[++n] = $2 } END {
-        if (!n) exit
-        asort(m); median = n % 2 ? m[(n + 1) / 2] : (m[n / 2] + m[n / 2 + 1]) / 2
-        printf "%s: windowed lifecycleFunnel alone, median %.1f ms (target: under 300 ms; the runs, sorted:", b, median
-        for (i = 1; i <= n; i++) printf " %.1f", m[i]
-        print ")"
-    }' "$work/alone"
+    printf '%s: windowed lifecycleFunnel alone, median %.1f ms (target: under 300 ms; each round: %s)\n' \
+        "$backend" "$(gawk -v b="$backend" '$1 == b { print $2 }' "$work/alone" | median)" \
+        "$(gawk -v b="$backend" '$1 == b { printf "%s%.1f", (n++ ? ", " : ""), $2 }' "$work/alone")"
 done
 if [ "$postgres" = 1 ]; then
     echo
-    tps=$(sort -n "$work/pgbench" | gawk '{ t[NR] = $1 } END { print NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }')
-    landing_rps=$(gawk '$1 == "landing" && $2 == "postgres" { print $3 }' "$work/results" | sort -n |
-        gawk '{ t[NR] = $1 } END { print NR % 2 ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2 }')
+    tps=$(median <"$work/pgbench")
+    landing_rps=$(gawk '$1 == "landing" && $2 == "postgres" { print $3 }' "$work/results" | median)
     echo "pgbench, the landing page's $statements50 statements (-c $CONNECTIONS -j 2 -M prepared, ${DURATION} s): $(printf '%.1f' "$tps") tps (each round: $(gawk '{ printf "%s%.1f", (NR > 1 ? ", " : ""), $1 }' "$work/pgbench"))"
     echo "landing-page req/s ÷ pgbench tps: $(gawk -v a="$landing_rps" -v b="$tps" 'BEGIN { printf "%.2f", a / b }')"
     echo "statements per landing-page request: first: 10 → $statements10, first: 50 → $statements50"
